@@ -1,0 +1,58 @@
+import fs from 'node:fs'
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { authRoutes } from './auth/routes.js'
+import { registerAuthentication } from './http/authenticate.js'
+import { registerErrorHandling } from './http/error-handler.js'
+import { registerHealth } from './http/health.js'
+import { API_PREFIX, rewriteInstanceHostUrl } from './http/host.js'
+import { registerMetrics } from './http/metrics.js'
+import { registerOpenApi } from './http/openapi.js'
+import { registerRateLimits } from './http/rate-limit.js'
+import { type AppDeps, createServices } from './services.js'
+
+const VERSION = (
+  JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version
+
+export type { AppDeps }
+
+/** Builds the whole application; the server and the tests use this one factory with the same options. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps
+  const services = createServices(deps)
+  const { clock, auth, twoFactor, passwordReset, instanceTokens } = services
+
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    trustProxy: config.trustProxy,
+    requestIdHeader: 'x-request-id',
+    // One line per request is noise at info level; debug and trace show them.
+    logController: new LogController({
+      disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    }),
+    rewriteUrl: (req) => rewriteInstanceHostUrl(req.url ?? '/', req.headers.host, config.instanceBaseDomain),
+    ajv: {
+      customOptions: { allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  registerErrorHandling(app)
+  await app.register(helmet, { contentSecurityPolicy: false, global: true })
+  await app.register(cors, { origin: '*' })
+  await registerOpenApi(app, config.publicUrl, VERSION)
+  await registerRateLimits(app, config.rateLimit)
+  registerAuthentication(app, config.instanceBaseDomain, {
+    userToken: (token) => auth.resolveToken(token),
+    instanceToken: (token) => instanceTokens.resolve(token),
+    instanceInTenant: (instanceId, tenantId) => instanceTokens.instanceInTenant(instanceId, tenantId),
+  })
+  registerMetrics(app)
+  registerHealth(app, clock)
+
+  await app.register(authRoutes, { prefix: API_PREFIX, auth, twoFactor, passwordReset })
+
+  return app
+}

@@ -1,0 +1,224 @@
+import path from 'node:path'
+
+/**
+ * Every setting of the server, parsed and validated once at start.
+ * Nothing else in the code base reads `process.env`.
+ */
+export interface Config {
+  host: string
+  port: number
+  publicUrl: string
+  /** Host names `instance-{id}.{instanceBaseDomain}` are bound to one instance. */
+  instanceBaseDomain: string
+  dataDir: string
+  databaseUrl: string
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  trustProxy: boolean
+  appKey: string | null
+  registrationEnabled: boolean
+  rateLimit: { max: number; windowSeconds: number; tokenMax: number }
+  loginThrottle: { maxFailures: number; lockoutSeconds: number }
+  passwordResetTtlMinutes: number
+  tokenTtlDays: number
+  smtp: { url: string | null; from: string }
+  defaultEngine: 'baileys' | 'sandbox'
+}
+
+export interface SettingDoc {
+  name: string
+  default: string
+  meaning: string
+}
+
+/** The documented settings; the README's table is written from this list. */
+export const SETTINGS: SettingDoc[] = [
+  { name: 'HOST', default: '0.0.0.0', meaning: 'Address the HTTP server listens on.' },
+  { name: 'PORT', default: '3000', meaning: 'Port the HTTP server listens on.' },
+  {
+    name: 'PUBLIC_URL',
+    default: 'http://localhost:{PORT}',
+    meaning:
+      'Public address of the server; links in e-mails use it and its host name is the base domain of the instance gateway (`instance-{id}.{host}`).',
+  },
+  {
+    name: 'DATA_DIR',
+    default: './data',
+    meaning: 'Folder for the embedded SQLite database, media and the generated app key.',
+  },
+  {
+    name: 'DATABASE_URL',
+    default: 'sqlite:{DATA_DIR}/zapini.db',
+    meaning:
+      '`sqlite:<file>` for the embedded database or `postgres://user:pass@host:5432/db` for PostgreSQL.',
+  },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent.' },
+  {
+    name: 'TRUST_PROXY',
+    default: 'false',
+    meaning: 'Trust `X-Forwarded-*` headers (behind a reverse proxy).',
+  },
+  {
+    name: 'APP_KEY',
+    default: 'generated into {DATA_DIR}/app.key',
+    meaning:
+      '32 bytes, base64: the key that encrypts recoverable secrets at rest (TOTP secrets, webhook secrets, AI keys). Required with PostgreSQL so that every process shares it.',
+  },
+  {
+    name: 'REGISTRATION_ENABLED',
+    default: 'true',
+    meaning: 'Whether `POST /auth/register` may create new tenants.',
+  },
+  {
+    name: 'RATE_LIMIT_MAX',
+    default: '100',
+    meaning: 'Requests per client IP per window; 0 turns the limit off.',
+  },
+  { name: 'RATE_LIMIT_WINDOW_SECONDS', default: '900', meaning: 'Length of the rate-limit window.' },
+  {
+    name: 'RATE_LIMIT_TOKEN_MAX',
+    default: '0',
+    meaning: 'Requests per bearer token per window, on top of the per-IP limit; 0 turns it off.',
+  },
+  {
+    name: 'LOGIN_MAX_FAILURES',
+    default: '5',
+    meaning: 'Failed logins for one e-mail before it is locked out for a while.',
+  },
+  {
+    name: 'LOGIN_LOCKOUT_SECONDS',
+    default: '900',
+    meaning: 'How long an e-mail stays locked out after too many failures.',
+  },
+  {
+    name: 'PASSWORD_RESET_TTL_MINUTES',
+    default: '60',
+    meaning: 'How long a password-reset token stays valid.',
+  },
+  {
+    name: 'TOKEN_TTL_DAYS',
+    default: '0',
+    meaning: 'Lifetime of user tokens in days; 0 means they do not expire.',
+  },
+  {
+    name: 'SMTP_URL',
+    default: '(unset)',
+    meaning:
+      'SMTP server for e-mails, e.g. `smtp://user:pass@mail.example.com:587`; unset writes e-mails to the log.',
+  },
+  { name: 'MAIL_FROM', default: 'Zapini <no-reply@localhost>', meaning: 'Sender of the e-mails.' },
+  {
+    name: 'DEFAULT_ENGINE',
+    default: 'baileys',
+    meaning: 'Engine of new instances when none is given: baileys or sandbox.',
+  },
+]
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`Invalid setting ${setting}: ${message}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+function text(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? fallback : value
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim()
+  if (raw === undefined || raw === '') return fallback
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase()
+  if (raw === undefined || raw === '') return fallback
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(name, `expected true or false, got "${raw}"`)
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = text(env, name, fallback)
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`)
+  }
+  return raw as T
+}
+
+function url(name: string, raw: string, protocols: string[]): URL {
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `not a valid URL: "${raw}"`)
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got "${raw}"`)
+  }
+  return parsed
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export function loadConfig(env: Env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535)
+  const publicUrl = url('PUBLIC_URL', text(env, 'PUBLIC_URL', `http://localhost:${port}`), [
+    'http:',
+    'https:',
+  ])
+  const dataDir = path.resolve(text(env, 'DATA_DIR', './data'))
+
+  const databaseUrl = text(env, 'DATABASE_URL', `sqlite:${path.join(dataDir, 'zapini.db')}`)
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'expected sqlite:<file> or postgres://…')
+  }
+  if (databaseUrl.startsWith('postgres')) url('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:'])
+
+  const appKey = env['APP_KEY']?.trim() || null
+  if (appKey !== null && Buffer.from(appKey, 'base64').length !== 32) {
+    throw new ConfigError('APP_KEY', 'expected 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)')
+  }
+  if (appKey === null && databaseUrl.startsWith('postgres')) {
+    throw new ConfigError('APP_KEY', 'is required with PostgreSQL, so that every process shares one key')
+  }
+
+  const smtpUrl = env['SMTP_URL']?.trim() || null
+  if (smtpUrl !== null) url('SMTP_URL', smtpUrl, ['smtp:', 'smtps:'])
+
+  return {
+    host: text(env, 'HOST', '0.0.0.0'),
+    port,
+    publicUrl: publicUrl.origin,
+    instanceBaseDomain: publicUrl.hostname,
+    dataDir,
+    databaseUrl,
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    appKey,
+    registrationEnabled: bool(env, 'REGISTRATION_ENABLED', true),
+    rateLimit: {
+      max: integer(env, 'RATE_LIMIT_MAX', 100, 0, 1_000_000_000),
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 900, 1, 86_400),
+      tokenMax: integer(env, 'RATE_LIMIT_TOKEN_MAX', 0, 0, 1_000_000_000),
+    },
+    loginThrottle: {
+      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+      lockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
+    },
+    passwordResetTtlMinutes: integer(env, 'PASSWORD_RESET_TTL_MINUTES', 60, 1, 10_080),
+    tokenTtlDays: integer(env, 'TOKEN_TTL_DAYS', 0, 0, 3650),
+    smtp: { url: smtpUrl, from: text(env, 'MAIL_FROM', 'Zapini <no-reply@localhost>') },
+    defaultEngine: oneOf(env, 'DEFAULT_ENGINE', 'baileys', ['baileys', 'sandbox'] as const),
+  }
+}

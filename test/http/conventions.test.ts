@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestApp, type TestApp } from '../helpers/app.js'
+
+describe('API conventions', () => {
+  let app: TestApp
+  beforeAll(async () => {
+    app = await startTestApp()
+  })
+  afterAll(() => app.close())
+
+  it('answers /health without authentication', async () => {
+    const res = await app.request('GET', '/health')
+    expect(res.status).toBe(200)
+    expect(res.body.status).toBe('ok')
+    expect(typeof res.body.uptime).toBe('number')
+    expect(res.body.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+  })
+
+  it('answers 404 NOT_FOUND in the error envelope for an unknown route', async () => {
+    const res = await app.request('GET', '/api/v1/nope')
+    expect(res.status).toBe(404)
+    expect(res.body).toEqual({
+      success: false,
+      error: { code: 'NOT_FOUND', message: expect.any(String), details: {} },
+    })
+  })
+
+  it('answers 400 INVALID_JSON for a malformed body', async () => {
+    const res = await app.request('POST', '/api/v1/auth/login', {
+      rawBody: '{"email": "a@b.c", ',
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(res.status).toBe(400)
+    expect(res.body.error.code).toBe('INVALID_JSON')
+  })
+
+  it('answers 422 VALIDATION_ERROR with per-field details', async () => {
+    const res = await app.request('POST', '/api/v1/auth/register', {
+      body: { email: 'not-an-email', password: 'short', password_confirmation: 'short' },
+    })
+    expect(res.status).toBe(422)
+    expect(res.body.success).toBe(false)
+    expect(res.body.error.code).toBe('VALIDATION_ERROR')
+    expect(res.body.error.details.name).toEqual(['The name field is required.'])
+    expect(res.body.error.details.email[0]).toMatch(/valid email/)
+    expect(res.body.error.details.password[0]).toMatch(/at least 8/)
+    expect(res.body.error.details.terms_accepted).toBeDefined()
+  })
+})
