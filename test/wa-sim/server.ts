@@ -1,0 +1,328 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { proto } from 'baileys'
+import { generateKeyPair, type KeyPair, makeCertChain } from './certs.js'
+import { ClientConnection, type Logger } from './connection.js'
+import { Contact } from './contact.js'
+import type { SimContext } from './context.js'
+import { answerIq, answerRegistrationIq, DEFAULT_PRIVACY, type IqContext } from './iq.js'
+import { pnJid } from './jid.js'
+import { Network, type SimDevice } from './network.js'
+import { type BinaryNode, node, nodeToString, SERVER_JID, unixNow } from './nodes.js'
+import { Pairing } from './pairing.js'
+import type { Addressing } from './party.js'
+import { Phone, type PhoneContext } from './phone.js'
+import { Recorder } from './record.js'
+import { relayMessage, relayReceipt } from './relay.js'
+import { createWsServer, type WsServer } from './ws.js'
+
+export interface SimulatorOptions {
+  /** Root key the certificate chain is signed with; tests set `WA_CERT_DETAILS.PUBLIC_KEY` to its public half. */
+  rootKey?: KeyPair
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number
+  /** How simulated users address themselves when they write: `pn` (default) or `lid`. */
+  addressing?: Addressing
+  /** Receives a line per stanza in and out; `WA_SIM_DEBUG=1` logs to stderr. */
+  log?: Logger
+}
+
+export interface UserOptions {
+  phoneNumber?: string
+  lid?: string
+  pushName?: string
+  addressing?: Addressing
+}
+
+export interface IqRecord {
+  device?: string
+  xmlns: string
+  type: string
+  children: string[]
+}
+
+export interface LoginRecord {
+  device: string
+  connection: number
+}
+
+/** Starts a simulator listening on 127.0.0.1 and resolves once it accepts connections. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<WaSimulator> {
+  const sim = new WaSimulator(options)
+  await sim.listen(options.port ?? 0)
+  return sim
+}
+
+/**
+ * A WhatsApp server on loopback: the Noise handshake, pairing, login, prekeys, usync and message
+ * routing between real clients (Baileys) and simulated users (phones and contacts).
+ */
+export class WaSimulator implements SimContext, PhoneContext, IqContext {
+  readonly network = new Network()
+  readonly pairing = new Pairing((device) => this.log(`paired ${device.jid}`))
+  readonly rootKey: KeyPair
+  readonly extraIq: IqContext['extraIq'] = new Map()
+  /** Every iq clients sent, in order: what a client asks the server at login and later. */
+  readonly iqs = new Recorder<IqRecord>()
+  readonly logins = new Recorder<LoginRecord>()
+  /** Failures inside simulated devices (e.g. a message that did not decrypt). */
+  readonly errors: Array<{ where: string; error: unknown }> = []
+
+  private readonly staticKey = generateKeyPair()
+  private readonly certChain: Uint8Array
+  private readonly http: Server
+  private readonly wss: WsServer
+  private readonly connections = new Set<ClientConnection>()
+  private readonly inboxes = new Map<SimDevice, Promise<void>>()
+  private readonly privacySettings = new Map<string, Map<string, string>>()
+  private readonly logger?: Logger
+  private nextNumber = 1
+  private port = 0
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.rootKey = options.rootKey ?? generateKeyPair()
+    this.certChain = makeCertChain(this.rootKey, this.staticKey.public)
+    this.logger =
+      options.log ??
+      (process.env.WA_SIM_DEBUG ? (line) => process.stderr.write(`[wa-sim] ${line}\n`) : undefined)
+    this.wss = createWsServer()
+    this.http = createServer((_req, res) => {
+      res.writeHead(404).end()
+    })
+    this.http.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws/chat') {
+        socket.destroy()
+        return
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        const conn = new ClientConnection(
+          ws,
+          this.staticKey,
+          this.certChain,
+          this.connectionEvents,
+          this.logger,
+        )
+        this.connections.add(conn)
+      })
+    })
+  }
+
+  /** The public half of the root key: the value for `WA_CERT_DETAILS.PUBLIC_KEY`. */
+  get rootPublicKey(): Buffer {
+    return this.rootKey.public
+  }
+
+  /** The `waWebSocketUrl` to give Baileys. */
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/ws/chat`
+  }
+
+  /** Base URL of the loopback HTTP server (media and other side channels hang off it). */
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  get httpServer(): Server {
+    return this.http
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject)
+      this.http.listen(port, '127.0.0.1', () => resolve())
+    })
+    this.port = (this.http.address() as AddressInfo).port
+  }
+
+  private newUser(options: UserOptions, fallbackName: string) {
+    const n = this.nextNumber++
+    const pn = options.phoneNumber?.replace(/[^0-9]/g, '') ?? `55119${String(n).padStart(8, '0')}`
+    const lid = options.lid ?? `${100000000000000 + n * 7919 + Math.floor(Math.random() * 1000) * 100000}`
+    return this.network.addUser(pn, lid, options.pushName ?? fallbackName)
+  }
+
+  /** An account whose phone can link clients (QR or pairing code) and unlink them. */
+  createPhone(options: UserOptions = {}): Phone {
+    const user = this.newUser(options, 'Sim Phone')
+    return new Phone(this, user, options.addressing ?? this.options.addressing ?? 'pn')
+  }
+
+  /** Another WhatsApp user, with a real Signal identity, that clients can write to and hear from. */
+  createContact(options: UserOptions = {}): Contact {
+    const user = this.newUser(options, `Contact ${this.nextNumber - 1}`)
+    return new Contact(this, user, options.addressing ?? this.options.addressing ?? 'pn')
+  }
+
+  // SimContext
+
+  deliver(to: SimDevice, stanza: BinaryNode, from: SimDevice): void {
+    const receiver = to.receiver
+    if (receiver) {
+      // One inbox per device keeps decryption in arrival order.
+      const previous = this.inboxes.get(to) ?? Promise.resolve()
+      const next = previous
+        .then(() => receiver(stanza, from))
+        .catch((err) => this.recordError(`device ${to.jid}`, err))
+      this.inboxes.set(to, next)
+      return
+    }
+    if (!to.companion) return
+    const conn = to.connection
+    if (conn && !conn.closed && to.active) conn.send(stanza)
+    else to.offline.push(stanza)
+  }
+
+  log(line: string): void {
+    this.logger?.(line)
+  }
+
+  recordError(where: string, error: unknown): void {
+    this.log(`error in ${where}: ${error instanceof Error ? error.stack : String(error)}`)
+    this.errors.push({ where, error })
+  }
+
+  // IqContext and PhoneContext
+
+  activate(conn: ClientConnection, device: SimDevice): void {
+    if (device.connection !== conn || device.active) return
+    device.active = true
+    const held = device.offline.splice(0)
+    for (const stanza of held) conn.send({ ...stanza, attrs: { ...stanza.attrs, offline: '1' } })
+    conn.send(node('ib', { from: SERVER_JID }, [node('offline', { count: held.length })]))
+  }
+
+  removeCompanion(device: SimDevice, notify = true): void {
+    const conn = device.connection
+    device.companion = undefined
+    device.keys = undefined
+    device.connection = undefined
+    device.active = false
+    device.offline.length = 0
+    this.log(`unlinked ${device.jid}`)
+    if (notify && conn && !conn.closed) {
+      conn.streamError({ code: '401' }, node('conflict', { type: 'device_removed' }))
+    }
+  }
+
+  privacy(device: SimDevice): Map<string, string> {
+    let settings = this.privacySettings.get(device.user.pn)
+    if (!settings) {
+      settings = new Map(DEFAULT_PRIVACY)
+      this.privacySettings.set(device.user.pn, settings)
+    }
+    return settings
+  }
+
+  // Connections
+
+  private readonly connectionEvents = {
+    onPayload: (conn: ClientConnection, payload: proto.ClientPayload) => this.onPayload(conn, payload),
+    onNode: (conn: ClientConnection, stanza: BinaryNode) => this.onNode(conn, stanza),
+    onClose: (conn: ClientConnection) => this.onClose(conn),
+  }
+
+  private onPayload(conn: ClientConnection, payload: proto.ClientPayload): void {
+    if (payload.devicePairingData && !payload.username) {
+      this.pairing.start(conn, payload)
+      return
+    }
+    const device = this.network.findDevice(pnJid(String(payload.username ?? ''), payload.device ?? 0))
+    if (!device?.companion || !conn.clientStatic || !device.companion.noiseKey.equals(conn.clientStatic)) {
+      // A removed or unknown device: the server refuses it as logged out.
+      conn.send(node('failure', { reason: 401, location: 'sim' }))
+      conn.close()
+      return
+    }
+    const previous = device.connection
+    if (previous && !previous.closed) previous.streamError({}, node('conflict', { type: 'replaced' }))
+    device.connection = conn
+    device.active = false
+    conn.deviceJid = device.jid
+    conn.send(
+      node('success', {
+        t: unixNow(),
+        lid: device.lidJid,
+        display_name: device.user.pushName,
+        creation: unixNow() - 86_400,
+        location: 'sim',
+        props: 1,
+        abprops: 1,
+      }),
+    )
+    this.logins.push({ device: device.jid, connection: conn.id })
+    if (!payload.passive) this.activate(conn, device)
+  }
+
+  private onNode(conn: ClientConnection, stanza: BinaryNode): void {
+    const device = conn.deviceJid ? this.network.findDevice(conn.deviceJid) : undefined
+    if (device && device.connection !== conn) return
+    switch (stanza.tag) {
+      case 'iq': {
+        const type = stanza.attrs.type ?? ''
+        if (type !== 'get' && type !== 'set') return
+        this.iqs.push({
+          device: device?.jid,
+          xmlns: stanza.attrs.xmlns ?? '',
+          type,
+          children: Array.isArray(stanza.content) ? stanza.content.map((c) => c.tag) : [],
+        })
+        conn.send(device ? answerIq(this, conn, device, stanza) : answerRegistrationIq(this, conn, stanza))
+        return
+      }
+      case 'message':
+        if (device) relayMessage(this, conn, device, stanza)
+        return
+      case 'receipt':
+        if (device) relayReceipt(this, conn, device, stanza)
+        return
+      default:
+        this.log(`#${conn.id} unhandled ${nodeToString(stanza)}`)
+    }
+  }
+
+  private onClose(conn: ClientConnection): void {
+    this.connections.delete(conn)
+    this.pairing.forget(conn)
+    const device = conn.deviceJid ? this.network.findDevice(conn.deviceJid) : undefined
+    if (device?.connection === conn) {
+      device.connection = undefined
+      device.active = false
+    }
+  }
+
+  // Controls
+
+  /** The live connection of a linked device, if it is online. */
+  connectionOf(deviceJid: string): ClientConnection | undefined {
+    const conn = this.network.findDevice(deviceJid)?.connection
+    return conn && !conn.closed ? conn : undefined
+  }
+
+  private requireConnection(deviceJid: string): ClientConnection {
+    const conn = this.connectionOf(deviceJid)
+    if (!conn) throw new Error(`${deviceJid} is not connected`)
+    return conn
+  }
+
+  /** Drops the device's socket without a word: the client sees a plain close (428) and may reconnect. */
+  dropConnection(deviceJid: string): void {
+    this.requireConnection(deviceJid).terminate()
+  }
+
+  /** Ends the session as when the same device logs in elsewhere: `conflict replaced` (440). */
+  replaceConnection(deviceJid: string): void {
+    this.requireConnection(deviceJid).streamError({}, node('conflict', { type: 'replaced' }))
+  }
+
+  /** Sends a stream error with a code (e.g. 503, 515) and closes. */
+  streamError(deviceJid: string, code: number): void {
+    this.requireConnection(deviceJid).streamError({ code: String(code) })
+  }
+
+  async close(): Promise<void> {
+    for (const conn of this.connections) conn.terminate()
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()))
+    this.http.closeAllConnections()
+    await new Promise<void>((resolve) => this.http.close(() => resolve()))
+  }
+}
