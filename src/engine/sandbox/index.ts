@@ -1,0 +1,5 @@
+export type { SandboxInboundInput, SandboxMediaType } from './controls.js'
+export { SandboxEngine, type SandboxEngineOptions } from './engine.js'
+export { type IndexedMessage, isOnWhatsApp, SandboxNetwork, type SandboxNetworkOptions } from './network.js'
+export type { ReachedFilter, ReachedRecord, ReachedType } from './record.js'
+export type { SandboxAccount, SandboxSettings } from './session.js'

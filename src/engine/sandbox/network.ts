@@ -1,0 +1,240 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { setImmediate } from 'node:timers'
+import { systemTimerClock, type TimerClock } from '../clock.js'
+import type { EngineEventName, EngineEvents } from '../events.js'
+import { LID_SERVER } from '../jid.js'
+import { LruMap } from '../lru.js'
+import { SandboxGroups } from './groups.js'
+import { type ReachedFilter, ReachedLog, type ReachedRecord } from './record.js'
+
+/** A sandbox engine as the network sees it. */
+export interface SandboxPeer {
+  /** Queues `event` for the engine's listeners. */
+  receive<K extends EngineEventName>(event: K, data: EngineEvents[K]): void
+}
+
+export interface SandboxNetworkOptions {
+  clock?: TimerClock
+  /** Entries kept in the record of what reached WhatsApp, and in the message index. */
+  recordLimit?: number
+  /** Events kept for an offline sandbox phone until it reconnects. */
+  mailboxLimit?: number
+  /** Media bytes kept per offline phone; beyond, queued media arrives without its data. */
+  mailboxMediaBytes?: number
+  /** Middle part of every message id; random by default (ids must stay unique across restarts). */
+  idPrefix?: string
+  /** Fetches the bytes of media given by URL to `inbound`, for `downloadMedia`. */
+  fetchMedia?: (url: string) => Promise<Buffer>
+  onTaskError?: (error: unknown) => void
+}
+
+/** Where a message went, remembered so receipts and reactions can name its chat. */
+export interface IndexedMessage {
+  from: string
+  to: string
+  outgoing: boolean
+}
+
+/** Hands something to one engine; `queued` when it waited in a mailbox while the engine was offline. */
+export type Delivery = (peer: SandboxPeer, queued: boolean) => void
+
+interface MailItem {
+  deliver: Delivery
+  onDelivered?: () => void
+  bytes: number
+}
+
+/**
+ * A simulated WhatsApp network, shared by the sandbox engines of one process. Events travel
+ * through one FIFO queue drained on the next turn of the event loop: delivery is asynchronous
+ * like the real thing, yet its order is deterministic. Nothing runs while nothing is queued.
+ */
+export class SandboxNetwork {
+  readonly clock: TimerClock
+  readonly groups: SandboxGroups
+  readonly fetchMedia?: (url: string) => Promise<Buffer>
+  private readonly sessions = new Map<string, Set<SandboxPeer>>()
+  private readonly accounts = new Set<string>()
+  private readonly mailboxes = new Map<string, MailItem[]>()
+  private readonly log: ReachedLog
+  private readonly index: LruMap<string, IndexedMessage>
+  private readonly mailboxLimit: number
+  private readonly mailboxMediaBytes: number
+  private readonly idPrefix: string
+  private readonly onTaskError: (error: unknown) => void
+  private queue: (() => void)[] = []
+  private scheduled = false
+  private idleWaiters: (() => void)[] = []
+  private messageCounter = 0
+  private phoneCounter = 100_000
+
+  constructor(options: SandboxNetworkOptions = {}) {
+    this.clock = options.clock ?? systemTimerClock
+    this.log = new ReachedLog(options.recordLimit ?? 10_000)
+    this.index = new LruMap(options.recordLimit ?? 10_000)
+    this.mailboxLimit = options.mailboxLimit ?? 1_000
+    this.mailboxMediaBytes = options.mailboxMediaBytes ?? 16 * 1024 * 1024
+    this.idPrefix = (options.idPrefix ?? randomBytes(4).toString('hex')).toUpperCase()
+    this.groups = new SandboxGroups(this.idPrefix)
+    this.fetchMedia = options.fetchMedia
+    this.onTaskError = options.onTaskError ?? (() => {})
+  }
+
+  // ── delivery ────────────────────────────────────────────────────────────
+
+  /** Runs `task` after everything queued before it, on a later turn of the event loop. */
+  enqueue(task: () => void): void {
+    this.queue.push(task)
+    if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => this.drain())
+    }
+  }
+
+  /** Resolves once every queued event has been delivered. */
+  settle(): Promise<void> {
+    if (!this.scheduled && this.queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private drain(): void {
+    // Tasks may queue more tasks; they run in this same pass, in order.
+    for (let task = this.queue.shift(); task; task = this.queue.shift()) {
+      try {
+        task()
+      } catch (error) {
+        this.onTaskError(error)
+      }
+    }
+    this.scheduled = false
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  attach(phone: string, peer: SandboxPeer): void {
+    this.accounts.add(phone)
+    let peers = this.sessions.get(phone)
+    if (!peers) {
+      peers = new Set()
+      this.sessions.set(phone, peers)
+    }
+    peers.add(peer)
+    const mail = this.mailboxes.get(phone)
+    if (!mail) return
+    this.mailboxes.delete(phone)
+    for (const item of mail) {
+      item.deliver(peer, true)
+      item.onDelivered?.()
+    }
+  }
+
+  detach(phone: string, peer: SandboxPeer): void {
+    const peers = this.sessions.get(phone)
+    if (!peers) return
+    peers.delete(peer)
+    if (peers.size === 0) this.sessions.delete(phone)
+  }
+
+  /** Whether `phone` has been linked by a sandbox engine of this network. */
+  isAccount(phone: string): boolean {
+    return this.accounts.has(phone)
+  }
+
+  isOnline(phone: string): boolean {
+    return this.sessions.has(phone)
+  }
+
+  /** Forgets a logged-out phone, so that nothing queues for it any more. */
+  forget(phone: string): void {
+    if (this.sessions.has(phone)) return
+    this.accounts.delete(phone)
+    this.mailboxes.delete(phone)
+  }
+
+  /**
+   * Hands something to every engine connected as `phone`; for a sandbox phone that is offline it
+   * waits in a mailbox until it reconnects. Answers `none` for phones no sandbox engine holds.
+   */
+  deliver(
+    phone: string,
+    deliver: Delivery,
+    options: { onDelivered?: () => void; bytes?: number } = {},
+  ): 'delivered' | 'queued' | 'none' {
+    const peers = this.sessions.get(phone)
+    if (peers) {
+      for (const peer of peers) deliver(peer, false)
+      options.onDelivered?.()
+      return 'delivered'
+    }
+    if (!this.accounts.has(phone)) return 'none'
+    let mail = this.mailboxes.get(phone)
+    if (!mail) {
+      mail = []
+      this.mailboxes.set(phone, mail)
+    }
+    const held = mail.reduce((sum, item) => sum + item.bytes, 0)
+    const bytes = options.bytes ?? 0
+    if (held + bytes > this.mailboxMediaBytes) return 'none'
+    mail.push({ deliver, onDelivered: options.onDelivered, bytes })
+    if (mail.length > this.mailboxLimit) mail.shift()
+    return 'queued'
+  }
+
+  // ── record and index ────────────────────────────────────────────────────
+
+  recordSend(entry: Omit<ReachedRecord, 'seq'>): ReachedRecord {
+    this.index.set(entry.id, { from: entry.from, to: entry.to, outgoing: true })
+    return this.log.add(entry)
+  }
+
+  /** Everything that reached WhatsApp (bounded by `recordLimit`), oldest first. */
+  reached(filter?: ReachedFilter): ReachedRecord[] {
+    return this.log.list(filter)
+  }
+
+  get reachedTotal(): number {
+    return this.log.total
+  }
+
+  remember(id: string, message: IndexedMessage): void {
+    this.index.set(id, message)
+  }
+
+  lookup(id: string): IndexedMessage | undefined {
+    return this.index.peek(id)
+  }
+
+  // ── identities ──────────────────────────────────────────────────────────
+
+  nextMessageId(): string {
+    this.messageCounter++
+    return `3EB0${this.idPrefix}${this.messageCounter.toString(16).toUpperCase().padStart(8, '0')}`
+  }
+
+  /** A made-up phone number, unused on this network and never ending in 0000. */
+  nextPhone(): string {
+    for (;;) {
+      this.phoneCounter++
+      const phone = `1555${String(this.phoneCounter).padStart(7, '0')}`
+      if (!phone.endsWith('0000') && !this.accounts.has(phone)) return phone
+    }
+  }
+
+  /** The stable LID of a phone on this simulated network. */
+  lidFor(phone: string): string {
+    const digest = createHash('sha256').update(`lid:${phone}`).digest()
+    const user = (digest.readBigUInt64BE(0) % 10n ** 14n) + 10n ** 14n
+    return `${user}@${LID_SERVER}`
+  }
+
+  qrFor(label: string, attempt: number): string {
+    const part = (tag: string) =>
+      createHash('sha256').update(`${this.idPrefix}:${label}:${attempt}:${tag}`).digest('base64')
+    return `2@${part('ref').slice(0, 32)},${part('noise')},${part('identity')},${part('adv')},sandbox`
+  }
+}
+
+export function isOnWhatsApp(phone: string): boolean {
+  return !phone.endsWith('0000')
+}
