@@ -149,7 +149,18 @@ export function sendAction(
   const { network } = session
   const id = action.id ?? network.nextMessageId()
   const at = network.clock.now()
-  network.recordSend({ instanceId: session.instanceId, from: me.phone, to: target.jid, id, at, ...action })
+  const { type, targetId, emoji, text } = action
+  network.recordSend({
+    instanceId: session.instanceId,
+    from: me.phone,
+    to: target.jid,
+    id,
+    at,
+    type,
+    targetId,
+    emoji,
+    text,
+  })
   show(target.jid, true)
   for (const phone of recipientsOf(session, target, me)) network.deliver(phone, showTo(chatFor(target, me)))
   return { id, timestamp: at, chatJid: target.jid }
