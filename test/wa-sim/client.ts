@@ -109,6 +109,29 @@ export class TestClient {
     return this.updates.waitFor(match, timeoutMs, 'messages.update')
   }
 
+  /**
+   * Waits until message `id` reached `status`: Baileys reports it in messages.update, or folds it
+   * into the buffered messages.upsert of the client's own message when the receipt comes quickly.
+   */
+  async waitForStatus(id: string, status: number, timeoutMs = 10_000): Promise<void> {
+    const inUpsert = this.upserts.items.find(
+      (u) => u.message.key.id === id && (u.message.status ?? 0) >= status,
+    )
+    if (inUpsert) return
+    await Promise.race([
+      this.updates.waitFor(
+        (u) => u.key.id === id && (u.update.status ?? 0) >= status,
+        timeoutMs,
+        `status ${status}`,
+      ),
+      this.upserts.waitFor(
+        (u) => u.message.key.id === id && (u.message.status ?? 0) >= status,
+        timeoutMs,
+        `status ${status}`,
+      ),
+    ])
+  }
+
   /** Ends the socket (no logout) and waits until Baileys reports the close. */
   async end(): Promise<CloseInfo> {
     this.sock.end(undefined)

@@ -1,7 +1,7 @@
 import { proto } from 'baileys'
 import type { SimContext } from './context.js'
 import type { SimUser } from './network.js'
-import { type Addressing, type ReceivedMessage, SimulatedUser } from './party.js'
+import { type Addressing, SimulatedUser } from './party.js'
 
 /** Identifies a message in a 1:1 chat with `to`: its id and who wrote it. */
 export interface MessageRef {
@@ -72,11 +72,5 @@ export class Contact extends SimulatedUser {
 
   markPlayed(to: string, ids: string[]): void {
     this.sendReceipt(to, ids, 'played')
-  }
-
-  /** Text of a received message, whatever the container (conversation or extended text). */
-  static textOf(received: ReceivedMessage): string | undefined {
-    const m = received.message
-    return m.conversation ?? m.extendedTextMessage?.text ?? undefined
   }
 }

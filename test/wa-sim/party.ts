@@ -56,6 +56,15 @@ export function stanzaType(message: proto.IMessage): string {
   return media.some((k) => message[k]) ? 'media' : 'text'
 }
 
+/** Text of a message whatever its container: conversation, extended text, or a device-sent copy. */
+export function textOf(message: proto.IMessage | ReceivedMessage | null | undefined): string | undefined {
+  if (!message) return undefined
+  const m: proto.IMessage =
+    'message' in message && 'encType' in message ? message.message : (message as proto.IMessage)
+  const inner = m.deviceSentMessage?.message ?? m
+  return inner.conversation ?? inner.extendedTextMessage?.text ?? undefined
+}
+
 /** The stanza `mediatype` attribute clients put on `<enc>` for media content. */
 function mediaType(message: proto.IMessage): string | undefined {
   if (message.imageMessage) return 'image'
