@@ -40,4 +40,34 @@ describe('pairing and login against the simulator', () => {
     expect(sim.network.findDevice(device)?.keys?.preKeys.size).toBeGreaterThan(0)
     await session.end()
   })
+
+  it('links with a pairing code typed into the phone', async () => {
+    const phone = sim.createPhone({ phoneNumber: '5511987654321' })
+    const auth = new MemoryAuth()
+    const client = new TestClient(sim, auth)
+    await client.waitForQr()
+
+    const code = await client.sock.requestPairingCode('5511987654321')
+    expect(code).toMatch(/^[A-Z0-9]{8}$/)
+    const device = await phone.enterPairingCode(code)
+    expect((await client.waitForClose()).statusCode).toBe(DisconnectReason.restartRequired)
+    expect(auth.creds.registered).toBe(true)
+    expect(auth.creds.me?.id).toBe(device)
+
+    const session = await connectClient(sim, auth)
+    expect(session.sock.user?.id).toBe(device)
+    await session.end()
+  })
+
+  it('does not link when the phone gets the wrong pairing code', async () => {
+    const phone = sim.createPhone({ phoneNumber: '5511911112222' })
+    const auth = new MemoryAuth()
+    const client = new TestClient(sim, auth)
+    await client.waitForQr()
+    const code = await client.sock.requestPairingCode('5511911112222')
+    const wrong = code.startsWith('A') ? `B${code.slice(1)}` : `A${code.slice(1)}`
+    await expect(phone.enterPairingCode(wrong)).rejects.toThrow(/authenticate/)
+    expect(phone.linkedDevices).toEqual([])
+    await client.end()
+  })
 })

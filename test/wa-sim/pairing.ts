@@ -4,6 +4,7 @@ import { type KeyPair, sign, verify } from './certs.js'
 import type { ClientConnection } from './connection.js'
 import type { SimDevice, SimUser } from './network.js'
 import { type BinaryNode, bytes, child, iqError, node, readUint, SERVER_JID, unixNow } from './nodes.js'
+import { Recorder } from './record.js'
 
 // Signature prefixes of the ADV (account-device verification) scheme.
 const ACCOUNT_SIG_PREFIX = Buffer.from([6, 0])
@@ -35,6 +36,7 @@ export interface Registration {
 /** Server side of linking companions: QR refs, pairing codes, pair-success and the 515 restart. */
 export class Pairing {
   private readonly registrations = new Map<ClientConnection, Registration>()
+  private readonly linkCodeRequests = new Recorder<Registration>()
 
   constructor(private readonly onPaired: (device: SimDevice) => void) {}
 
@@ -65,11 +67,15 @@ export class Pairing {
     return [...this.registrations.values()].find((r) => !r.conn.closed && r.refs.includes(ref))
   }
 
-  /** The newest open registration that asked for a pairing code for `phone`. */
-  byLinkCodePhone(phone: string): Registration | undefined {
-    return [...this.registrations.values()]
-      .reverse()
-      .find((r) => !r.conn.closed && r.linkCode?.phone === phone)
+  /**
+   * The open registration that asked for a pairing code for `phone`. Clients send that request
+   * without waiting for an answer, so it may still be on its way: wait for it a little.
+   */
+  waitForLinkCodeRequest(phone: string, timeoutMs = 5_000): Promise<Registration> {
+    const match = (r: Registration) => !r.conn.closed && r.linkCode?.phone === phone
+    const open = [...this.registrations.values()].reverse().find(match)
+    if (open) return Promise.resolve(open)
+    return this.linkCodeRequests.next(match, timeoutMs, `a pairing-code request for ${phone}`)
   }
 
   /** Handles `link_code_companion_reg` iqs (the pairing-code flow). */
@@ -82,6 +88,7 @@ export class Pairing {
       if (!wrapped || wrapped.length < 80) return iqError(iq, 400, 'bad-request')
       const ref = randomBytes(16).toString('base64')
       registration.linkCode = { phone, wrappedEphemeral: wrapped, ref }
+      this.linkCodeRequests.push(registration)
       return node('iq', { id: iq.attrs.id, type: 'result', from: SERVER_JID }, [
         node('link_code_companion_reg', {}, [node('link_code_pairing_ref', {}, Buffer.from(ref))]),
       ])

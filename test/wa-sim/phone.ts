@@ -85,8 +85,8 @@ export class Phone extends SimulatedUser implements PairingAccount {
    * the client sends back.
    */
   async enterPairingCode(code: string, timeoutMs = 15_000): Promise<string> {
-    const registration = this.phoneCtx.pairing.byLinkCodePhone(this.user.pn)
-    if (!registration?.linkCode) throw new Error(`no client asked for a pairing code for ${this.user.pn}`)
+    const registration = await this.phoneCtx.pairing.waitForLinkCodeRequest(this.user.pn)
+    if (!registration.linkCode) throw new Error(`no client asked for a pairing code for ${this.user.pn}`)
     const { wrappedEphemeral, ref } = registration.linkCode
     const companionKey = await codeKey(code, wrappedEphemeral.subarray(0, 32))
     const companionDecipher = createDecipheriv('aes-256-ctr', companionKey, wrappedEphemeral.subarray(32, 48))
