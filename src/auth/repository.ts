@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Updateable } from 'kysely'
+import { preparedQuery } from '../db/prepared.js'
 import type { DB } from '../db/schema.js'
 import type { TenantsTable, UsersTable, UserTokensTable } from './table.js'
 
@@ -59,8 +60,27 @@ export async function insertUserToken(db: Db, row: Insertable<UserTokensTable>):
   return id
 }
 
+/** The queries every authenticated request runs, compiled once (see preparedQuery). */
+export function createHotQueries(db: Db) {
+  return {
+    tokenForAuth: preparedQuery(db, (tokenId: number) => tokenForAuthQuery(db, tokenId), 1),
+    userWithTenant: preparedQuery(db, (userId: number) => userWithTenantQuery(db, userId), 1),
+  }
+}
+
+export type HotQueries = ReturnType<typeof createHotQueries>
+
+function userWithTenantQuery(db: Db, userId: number) {
+  return db
+    .selectFrom('users')
+    .innerJoin('tenants', 'tenants.id', 'users.tenant_id')
+    .select(USER_COLUMNS)
+    .select(['tenants.uuid as tenant_uuid', 'tenants.name as tenant_name', 'tenants.status as tenant_status'])
+    .where('users.id', '=', userId)
+}
+
 /** A token with what authentication needs of its user and tenant, in one query. */
-export async function findTokenForAuth(db: Db, tokenId: number) {
+function tokenForAuthQuery(db: Db, tokenId: number) {
   return db
     .selectFrom('user_tokens')
     .innerJoin('users', 'users.id', 'user_tokens.user_id')
@@ -77,7 +97,6 @@ export async function findTokenForAuth(db: Db, tokenId: number) {
       'tenants.status as tenant_status',
     ])
     .where('user_tokens.id', '=', tokenId)
-    .executeTakeFirst()
 }
 
 export async function touchUserToken(db: Db, tokenId: number, at: string): Promise<void> {
@@ -91,6 +110,15 @@ export async function listUserTokens(db: Db, userId: number) {
     .where('user_id', '=', userId)
     .orderBy('id', 'desc')
     .execute()
+}
+
+export async function findUserToken(db: Db, userId: number, tokenId: number) {
+  return db
+    .selectFrom('user_tokens')
+    .select(['id', 'name'])
+    .where('user_id', '=', userId)
+    .where('id', '=', tokenId)
+    .executeTakeFirst()
 }
 
 /** Deletes one of the user's tokens; answers whether it existed. */

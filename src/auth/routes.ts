@@ -241,11 +241,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesDeps> = async (app,
         summary: 'E-mail a password reset token',
         description: 'Answers the same whether or not an account has this e-mail.',
         body: S.ForgotBody,
-        response: { 200: Done },
+        response: { 200: Done, ...errors() },
       },
     },
     async (request) => {
-      await deps.passwordReset.forgot(request.body.email)
+      await deps.passwordReset.forgot(request.body.email, request.log)
       return {
         success: true as const,
         message: 'If an account exists for this e-mail, a reset link has been sent.',

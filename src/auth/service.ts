@@ -35,6 +35,11 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase()
 }
 
+/** Names are stored trimmed; one of blanks only would be stored empty. */
+function assertName(name: string | undefined): void {
+  if (name !== undefined && name.trim() === '') throw validationError('name', 'The name field is required.')
+}
+
 export interface AuthServiceDeps {
   db: Kysely<DB>
   clock: Clock
@@ -49,9 +54,14 @@ export type AuthService = ReturnType<typeof createAuthService>
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, clock, throttle, twoFactor } = deps
   const now = () => clock.now().toISOString()
+  const hot = repo.createHotQueries(db)
 
   async function presentUser(user: User) {
     const tenant = await repo.findTenant(db, user.tenant_id)
+    return present(user, tenant ?? null)
+  }
+
+  function present(user: User, tenant: { id: number; uuid: string; name: string; status: string } | null) {
     return {
       id: user.id,
       uuid: user.uuid,
@@ -62,7 +72,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       timezone: user.timezone,
       email_verified: user.email_verified_at !== null,
       two_factor_enabled: bool(user.two_factor_enabled),
-      tenant: tenant ? { id: tenant.id, uuid: tenant.uuid, name: tenant.name, status: tenant.status } : null,
+      tenant,
       created_at: user.created_at,
     }
   }
@@ -127,6 +137,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     tenant_name?: string | undefined
     tenant_id?: number | undefined
   }): Promise<User> {
+    assertName(input.name)
     const email = normalizeEmail(input.email)
     if (await repo.findUserByEmail(db, email))
       throw validationError('email', 'The email has already been taken.')
@@ -184,28 +195,40 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /** Answers the token, or `null` when the user has two-factor login on and must send a code. */
     async login(input: { email: string; password: string }, client: ClientInfo) {
-      const user = await checkCredentials(input.email, input.password)
-      if (bool(user.two_factor_enabled)) return null
-      return loggedIn(user, client)
+      return throttle.exclusive(normalizeEmail(input.email), async () => {
+        const user = await checkCredentials(input.email, input.password)
+        if (bool(user.two_factor_enabled)) return null
+        return loggedIn(user, client)
+      })
     },
 
     async loginWithTwoFactor(input: { email: string; password: string; code: string }, client: ClientInfo) {
-      const user = await checkCredentials(input.email, input.password)
-      if (!bool(user.two_factor_enabled)) {
-        throw new AppError('TWO_FACTOR_NOT_ENABLED', 'Two-factor login is not enabled for this account.')
-      }
-      if (!(await twoFactor.verifyLoginCode(user, input.code))) {
-        await throttle.recordFailure(user.email)
-        throw new AppError('INVALID_TWO_FACTOR_CODE', 'The two-factor code is invalid or was already used.')
-      }
-      return loggedIn(user, client)
+      return throttle.exclusive(normalizeEmail(input.email), async () => {
+        const user = await checkCredentials(input.email, input.password)
+        if (!bool(user.two_factor_enabled)) {
+          throw new AppError('TWO_FACTOR_NOT_ENABLED', 'Two-factor login is not enabled for this account.')
+        }
+        if (!(await twoFactor.verifyLoginCode(user, input.code))) {
+          await throttle.recordFailure(user.email)
+          throw new AppError('INVALID_TWO_FACTOR_CODE', 'The two-factor code is invalid or was already used.')
+        }
+        return loggedIn(user, client)
+      })
     },
 
     async me(auth: UserAuth) {
-      return presentUser(await userOf(auth))
+      const [row] = await hot.userWithTenant(auth.userId)
+      if (!row) throw unauthenticated()
+      return present(row, {
+        id: row.tenant_id,
+        uuid: row.tenant_uuid,
+        name: row.tenant_name,
+        status: row.tenant_status,
+      })
     },
 
     async updateMe(auth: UserAuth, patch: { name?: string; locale?: string; timezone?: string }) {
+      assertName(patch.name)
       if (patch.timezone !== undefined && !isTimeZone(patch.timezone)) {
         throw validationError(
           'timezone',
@@ -233,8 +256,10 @@ export function createAuthService(deps: AuthServiceDeps) {
     async refresh(auth: UserAuth, client: ClientInfo): Promise<IssuedToken> {
       const user = await userOf(auth)
       return db.transaction().execute(async (trx) => {
-        if (!(await repo.deleteUserToken(trx, user.id, auth.tokenId))) throw unauthenticated()
-        return issueToken(trx, user, client)
+        const previous = await repo.findUserToken(trx, user.id, auth.tokenId)
+        if (!previous || !(await repo.deleteUserToken(trx, user.id, auth.tokenId))) throw unauthenticated()
+        // The session keeps its name (the device_name given at login) under its new token.
+        return issueToken(trx, user, { ...client, deviceName: previous.name })
       })
     },
 
@@ -274,8 +299,9 @@ export function createAuthService(deps: AuthServiceDeps) {
       const bar = token.indexOf('|')
       if (bar < 1) return null
       const idText = token.slice(0, bar)
-      if (!/^\d{1,10}$/.test(idText)) return null
-      const row = await repo.findTokenForAuth(db, Number(idText))
+      // Ten digits can exceed a 32-bit integer column, which PostgreSQL refuses with an error.
+      if (!/^\d{1,10}$/.test(idText) || Number(idText) > 2_147_483_647) return null
+      const [row] = await hot.tokenForAuth(Number(idText))
       if (!row || !safeEqual(row.token_hash, sha256(token.slice(bar + 1)))) return null
       const at = clock.now()
       if (row.expires_at && Date.parse(row.expires_at) <= at.getTime()) return null

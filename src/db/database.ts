@@ -36,7 +36,7 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('synchronous = NORMAL')
     const db = new Kysely<DB>({
-      dialect: new SqliteDialect({ database: sqlite }),
+      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
       plugins: [new SqliteBooleanPlugin()],
     })
     return { db, dialect: 'sqlite', close: () => db.destroy() }
@@ -44,4 +44,24 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, types: pgTypes })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: 'postgres', close: () => db.destroy() }
+}
+
+/**
+ * better-sqlite3 compiles SQL on every `prepare`; the application runs the same few hundred
+ * statements over and over, so compiled statements are kept and reused.
+ */
+function withStatementCache(sqlite: SQLite.Database, limit = 1000) {
+  const cache = new Map<string, SQLite.Statement>()
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql)
+      if (!statement) {
+        if (cache.size >= limit) cache.clear()
+        statement = sqlite.prepare(sql)
+        cache.set(sql, statement)
+      }
+      return statement
+    },
+  }
 }

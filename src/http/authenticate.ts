@@ -57,9 +57,6 @@ export function registerAuthentication(
       : await resolvers.userToken(token, request)
     if (!auth) throw unauthenticated()
 
-    if (needs === 'user' && auth.kind !== 'user') {
-      throw forbidden('This endpoint needs a user token; instance tokens (sk_) cannot use it')
-    }
     const hostId = request.instanceHostId
     if (hostId !== null) {
       if (auth.kind === 'instance' && auth.instanceId !== hostId) throw notFound('Instance')
@@ -67,6 +64,9 @@ export function registerAuthentication(
         if (!(await resolvers.instanceInTenant(hostId, auth.tenantId))) throw notFound('Instance')
         auth.instanceId = hostId
       }
+    }
+    if (needs === 'user' && auth.kind !== 'user') {
+      throw forbidden('This endpoint needs a user token; instance tokens (sk_) cannot use it')
     }
     request.auth = auth
     return payload

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/app.js'
 
@@ -45,5 +46,24 @@ describe('API conventions', () => {
     expect(res.body.error.details.email[0]).toMatch(/valid email/)
     expect(res.body.error.details.password[0]).toMatch(/at least 8/)
     expect(res.body.error.details.terms_accepted).toBeDefined()
+  })
+})
+
+describe('unexpected errors', () => {
+  it('answers 500 INTERNAL_ERROR without internals when storage fails', async () => {
+    const app = await startTestApp()
+    try {
+      const user = await app.register()
+      await sql`ALTER TABLE user_tokens RENAME TO user_tokens_gone`.execute(app.database.db)
+      const res = await app.request('GET', '/api/v1/auth/me', { token: user.token })
+      expect(res.status).toBe(500)
+      expect(res.body).toEqual({
+        success: false,
+        error: { code: 'INTERNAL_ERROR', message: 'Internal server error', details: {} },
+      })
+      expect(res.text).not.toMatch(/user_tokens|at .*\.ts|stack/i)
+    } finally {
+      await app.close()
+    }
   })
 })

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig, SETTINGS } from '../src/config.js'
+
+describe('settings', () => {
+  it('has working defaults for the embedded set-up', () => {
+    const config = loadConfig({})
+    expect(config.port).toBe(3000)
+    expect(config.databaseUrl).toMatch(/^sqlite:.*data\/zapini\.db$/)
+    expect(config.rateLimit).toEqual({ max: 100, windowSeconds: 900, tokenMax: 0 })
+    expect(config.instanceBaseDomain).toBe('localhost')
+    expect(config.registrationEnabled).toBe(true)
+  })
+
+  it.each([
+    ['PORT', 'abc', /PORT.*whole number/],
+    ['PORT', '70000', /PORT.*between/],
+    ['PUBLIC_URL', 'not a url', /PUBLIC_URL/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL.*one of/],
+    ['REGISTRATION_ENABLED', 'maybe', /REGISTRATION_ENABLED.*true or false/],
+    ['APP_KEY', 'c2hvcnQ=', /APP_KEY.*32 bytes/],
+    ['SMTP_URL', 'http://mail', /SMTP_URL/],
+    ['DEFAULT_ENGINE', 'whatsapp-web', /DEFAULT_ENGINE/],
+    ['RATE_LIMIT_MAX', '-1', /RATE_LIMIT_MAX/],
+  ])('refuses %s=%s with a message naming the setting', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
+    expect(() => loadConfig({ [name]: value })).toThrow(message)
+  })
+
+  it('requires APP_KEY with PostgreSQL so that every process shares one key', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://localhost/zapini' })).toThrow(/APP_KEY/)
+  })
+
+  it('documents every setting it reads', () => {
+    const documented = new Set(SETTINGS.map((s) => s.name))
+    const source = loadConfig.toString()
+    for (const name of source.match(/'[A-Z][A-Z_]+'/g) ?? []) {
+      expect(documented, name).toContain(name.slice(1, -1))
+    }
+  })
+})
