@@ -3,13 +3,18 @@ import type { DB } from '../db/schema.js'
 import { AppError } from '../http/errors.js'
 import { addSeconds, type Clock } from '../lib/clock.js'
 import { randomToken, sha256 } from '../lib/secrets.js'
-import type { Mailer } from '../mail/mailer.js'
+import type { Mailer, MailMessage } from '../mail/mailer.js'
 import { hashPassword } from './passwords.js'
 import * as repo from './repository.js'
 import { normalizeEmail } from './service.js'
 import type { LoginThrottle } from './throttle.js'
 
 export type PasswordReset = ReturnType<typeof createPasswordReset>
+
+/** Where a failed delivery is reported (the request's logger). */
+export interface ErrorLog {
+  error(details: object, message: string): void
+}
 
 /** Forgot/reset: a single-use, expiring token sent by e-mail; only its hash is stored. */
 export function createPasswordReset(deps: {
@@ -21,12 +26,22 @@ export function createPasswordReset(deps: {
   ttlMinutes: number
 }) {
   const { db, clock } = deps
+
+  // A failed delivery is logged, not answered: a 500 for known e-mails only would tell who has an account.
+  async function sendQuietly(log: ErrorLog | undefined, userId: number, message: MailMessage) {
+    try {
+      await deps.mailer.send(message)
+    } catch (err) {
+      log?.error({ err, userId }, 'The password reset e-mail could not be sent')
+    }
+  }
+
   const invalid = () =>
     new AppError('INVALID_RESET_TOKEN', 'This password reset token is invalid or has expired.')
 
   return {
     /** Answers the same whether or not the e-mail exists, so that it tells nobody who has an account. */
-    async forgot(emailInput: string): Promise<void> {
+    async forgot(emailInput: string, log?: ErrorLog): Promise<void> {
       const email = normalizeEmail(emailInput)
       const user = await repo.findUserByEmail(db, email)
       if (!user) return
@@ -39,7 +54,7 @@ export function createPasswordReset(deps: {
         created_at: now.toISOString(),
       })
       const link = `${deps.publicUrl}/reset-password?token=${token}&email=${encodeURIComponent(email)}`
-      await deps.mailer.send({
+      await sendQuietly(log, user.id, {
         to: email,
         subject: 'Reset your Zapini password',
         text: [

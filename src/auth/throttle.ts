@@ -9,6 +9,12 @@ export interface LoginThrottle {
   assertAllowed(email: string): Promise<void>
   recordFailure(email: string): Promise<void>
   reset(email: string): Promise<void>
+  /**
+   * Runs the login attempts for one e-mail one at a time (in this process). Without it, a burst of
+   * parallel attempts would all pass `assertAllowed` before the first failure is recorded, and
+   * every one of them would be checked, however low the limit.
+   */
+  exclusive<T>(email: string, attempt: () => Promise<T>): Promise<T>
 }
 
 /**
@@ -20,7 +26,21 @@ export function createLoginThrottle(
   clock: Clock,
   limits: { maxFailures: number; lockoutSeconds: number },
 ): LoginThrottle {
+  /** The last attempt queued for each e-mail; it never rejects. */
+  const queues = new Map<string, Promise<unknown>>()
+
   return {
+    async exclusive(email, attempt) {
+      const run = (queues.get(email) ?? Promise.resolve()).then(attempt)
+      const tail = run.catch(() => undefined)
+      queues.set(email, tail)
+      try {
+        return await run
+      } finally {
+        if (queues.get(email) === tail) queues.delete(email)
+      }
+    },
+
     async assertAllowed(email) {
       const row = await findLoginFailures(db, email)
       if (!row?.locked_until) return

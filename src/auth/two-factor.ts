@@ -51,11 +51,22 @@ export function createTwoFactor(deps: { db: Kysely<DB>; clock: Clock; cipher: Ci
   }
 
   async function acceptRecoveryCode(user: User, code: string): Promise<boolean> {
-    const hashes = parseJson<string[]>(user.two_factor_recovery_codes, [])
     const hash = sha256(code.trim().toLowerCase())
-    if (!hashes.includes(hash)) return false
-    await updateUser(db, user.id, { two_factor_recovery_codes: toJson(hashes.filter((h) => h !== hash)) })
-    return true
+    // The list is written only if it is still the one just read, so that a code sent twice at once
+    // is accepted once; a concurrent change of the list (another code used) makes it read again.
+    for (let tries = 0; tries < 3; tries++) {
+      const current = await findUserById(db, user.id)
+      const hashes = parseJson<string[]>(current?.two_factor_recovery_codes, [])
+      if (!hashes.includes(hash)) return false
+      const result = await db
+        .updateTable('users')
+        .set({ two_factor_recovery_codes: toJson(hashes.filter((h) => h !== hash)) })
+        .where('id', '=', user.id)
+        .where('two_factor_recovery_codes', '=', toJson(hashes))
+        .executeTakeFirst()
+      if (Number(result.numUpdatedRows) === 1) return true
+    }
+    return false
   }
 
   async function currentUser(auth: UserAuth): Promise<User> {
