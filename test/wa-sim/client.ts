@@ -1,4 +1,5 @@
 import makeWASocket, {
+  type BaileysEventMap,
   type ConnectionState,
   type UserFacingSocketConfig,
   WA_CERT_DETAILS,
@@ -35,6 +36,7 @@ export class TestClient {
   readonly upserts = new Recorder<{ message: WAMessage; type: string }>()
   readonly updates = new Recorder<WAMessageUpdate>()
   readonly connection = new Recorder<Partial<ConnectionState>>()
+  readonly history = new Recorder<BaileysEventMap['messaging-history.set']>()
   readonly opened: Promise<void>
   readonly closed: Promise<CloseInfo>
 
@@ -46,8 +48,6 @@ export class TestClient {
       markOnlineOnConnect: false,
       syncFullHistory: false,
       connectTimeoutMs: 10_000,
-      // Without a phone pushing history, the first login would buffer events for 20 s.
-      shouldSyncHistoryMessage: () => false,
       ...config,
       auth: state,
       waWebSocketUrl: sim.url,
@@ -57,6 +57,7 @@ export class TestClient {
     ev.on('messages.upsert', ({ messages, type }) => {
       for (const message of messages) this.upserts.push({ message, type })
     })
+    ev.on('messaging-history.set', (set) => this.history.push(set))
     ev.on('messages.update', (updates) => {
       for (const update of updates) this.updates.push(update)
     })
@@ -107,6 +108,18 @@ export class TestClient {
 
   waitForUpdate(match: (u: WAMessageUpdate) => boolean, timeoutMs = 10_000): Promise<WAMessageUpdate> {
     return this.updates.waitFor(match, timeoutMs, 'messages.update')
+  }
+
+  /**
+   * Waits until Baileys finished its first sync (history, then app state), after which it counts
+   * the account as synced and stops holding events on later connections.
+   */
+  async waitForInitialSync(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!(this.sock.authState.creds.accountSyncCounter > 0)) {
+      if (Date.now() > deadline) throw new Error(`initial sync not done after ${timeoutMs} ms`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
   }
 
   /**

@@ -25,6 +25,8 @@ describe('connection lifecycle controls', () => {
     const { device } = await linkWithQr(sim, phone, auth)
     const client = await connectClient(sim, auth)
     open.push(client)
+    // A connection cut during the first sync would hold events for 20 s on the next one.
+    await client.waitForInitialSync()
     return { phone, auth, device, client }
   }
 

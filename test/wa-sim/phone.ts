@@ -1,11 +1,13 @@
 import { createCipheriv, createDecipheriv, hkdfSync, pbkdf2, randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
+import { proto } from 'baileys'
 import { generateKeyPair, type KeyPair, sharedKey } from './certs.js'
 import type { SimContext } from './context.js'
+import { type HistoryChat, type HistoryMessage, initialHistory } from './history.js'
 import type { SimDevice, SimUser } from './network.js'
 import { node, SERVER_JID, unixNow } from './nodes.js'
 import type { LinkCodeFinish, Pairing, PairingAccount } from './pairing.js'
-import { type Addressing, SimulatedUser } from './party.js'
+import { type Addressing, newMessageId, SimulatedUser } from './party.js'
 
 const pbkdf2Async = promisify(pbkdf2)
 
@@ -42,6 +44,10 @@ export function parseQr(qr: string) {
  */
 export class Phone extends SimulatedUser implements PairingAccount {
   private keyIndex = 0
+  private readonly history: HistoryChat[] = []
+  private readonly synced = new Set<SimDevice>()
+  /** Push the initial history to newly linked devices, as phones do (on by default). */
+  pushHistory = true
 
   constructor(
     private readonly phoneCtx: PhoneContext,
@@ -149,6 +155,24 @@ export class Phone extends SimulatedUser implements PairingAccount {
     const advSecret = hkdf(Buffer.concat([companionShared, identityShared, random]), 'adv_secret')
     const device = await this.phoneCtx.pairing.complete(registration, this, advSecret)
     return device.jid
+  }
+
+  /** Chats (with their messages) this phone hands to devices linked from now on. */
+  seedHistory(contact: { user: SimUser }, messages: HistoryMessage[]): void {
+    this.history.push({ with: contact.user, messages })
+  }
+
+  /**
+   * Called when a companion starts receiving: the first time, the phone sends it the initial
+   * history, a peer message Baileys waits for before it releases its first events.
+   */
+  async onCompanionActive(device: SimDevice): Promise<void> {
+    if (!this.pushHistory || this.synced.has(device)) return
+    this.synced.add(device)
+    const plaintext = proto.Message.encode(initialHistory(this.user, this.history)).finish()
+    const { type, ciphertext } = await this.encryptFor(device, plaintext)
+    const attrs = { from: this.user.jid, id: newMessageId(), t: unixNow(), type: 'text', category: 'peer' }
+    this.ctx.deliver(device, node('message', attrs, [node('enc', { v: 2, type }, ciphertext)]), this.device)
   }
 
   /** Unlinks a companion (all of them when no jid is given), as "Log out" in Linked devices does. */

@@ -1,13 +1,14 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { proto } from 'baileys'
+import { answerAppStateIq } from './app-state.js'
 import { generateKeyPair, type KeyPair, makeCertChain } from './certs.js'
 import { ClientConnection, type Logger } from './connection.js'
 import { Contact } from './contact.js'
 import type { SimContext } from './context.js'
 import { answerIq, answerRegistrationIq, DEFAULT_PRIVACY, type IqContext } from './iq.js'
 import { pnJid } from './jid.js'
-import { Network, type SimDevice } from './network.js'
+import { Network, type SimDevice, type SimUser } from './network.js'
 import { type BinaryNode, node, nodeToString, SERVER_JID, unixNow } from './nodes.js'
 import { Pairing } from './pairing.js'
 import type { Addressing } from './party.js'
@@ -75,6 +76,7 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
   private readonly connections = new Set<ClientConnection>()
   private readonly inboxes = new Map<SimDevice, Promise<void>>()
   private readonly privacySettings = new Map<string, Map<string, string>>()
+  private readonly phones = new Map<SimUser, Phone>()
   private readonly logger?: Logger
   private nextNumber = 1
   private port = 0
@@ -85,6 +87,7 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
     this.logger =
       options.log ??
       (process.env.WA_SIM_DEBUG ? (line) => process.stderr.write(`[wa-sim] ${line}\n`) : undefined)
+    this.extraIq.set('w:sync:app:state', (_conn, _device, iq) => answerAppStateIq(iq))
     this.wss = createWsServer()
     this.http = createServer((_req, res) => {
       res.writeHead(404).end()
@@ -144,7 +147,9 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
   /** An account whose phone can link clients (QR or pairing code) and unlink them. */
   createPhone(options: UserOptions = {}): Phone {
     const user = this.newUser(options, 'Sim Phone')
-    return new Phone(this, user, options.addressing ?? this.options.addressing ?? 'pn')
+    const phone = new Phone(this, user, options.addressing ?? this.options.addressing ?? 'pn')
+    this.phones.set(user, phone)
+    return phone
   }
 
   /** Another WhatsApp user, with a real Signal identity, that clients can write to and hear from. */
@@ -189,6 +194,10 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
     const held = device.offline.splice(0)
     for (const stanza of held) conn.send({ ...stanza, attrs: { ...stanza.attrs, offline: '1' } })
     conn.send(node('ib', { from: SERVER_JID }, [node('offline', { count: held.length })]))
+    this.phones
+      .get(device.user)
+      ?.onCompanionActive(device)
+      .catch((err) => this.recordError(`history push to ${device.jid}`, err))
   }
 
   removeCompanion(device: SimDevice, notify = true): void {
