@@ -1,6 +1,5 @@
 import type { BaileysEventMap, ConnectionState, proto, SocketConfig, WAMessage, WAMessageKey } from 'baileys'
 import pino, { type Logger } from 'pino'
-import { TypedEmitter } from '../emitter.js'
 import { EngineError } from '../errors.js'
 import { normalizePhone } from '../jid.js'
 import { LruMap } from '../lru.js'
@@ -10,9 +9,6 @@ import type {
   ConnectionStatus,
   Engine,
   EngineEventItem,
-  EngineEventName,
-  EngineEvents,
-  EngineListener,
   EngineState,
 } from '../types.js'
 import { loadAuthState, type StoredAuthState } from './auth-state.js'
@@ -23,6 +19,7 @@ import { resolveLids } from './lid-resolve.js'
 import { normalizeJid, phoneOf } from './mapping/context.js'
 import { mapBaileysEvents } from './mapping/index.js'
 import { BaileysOperations } from './operations.js'
+import { nextQr } from './pairing.js'
 import { BaileysSender } from './sender.js'
 import { type BaileysSocket, type MakeSocket, makeBaileysSocket } from './socket.js'
 
@@ -57,7 +54,6 @@ export class BaileysEngine extends BaileysOperations implements Engine {
   protected readonly sender: BaileysSender
   protected readonly groups: BaileysGroups
   protected readonly log: Logger
-  private readonly emitter: TypedEmitter<EngineEvents>
   private readonly now: () => number
   private readonly lidSeen = new LruMap<string, string>(2_048)
   private readonly groupCache: GroupMetadataCache
@@ -73,12 +69,9 @@ export class BaileysEngine extends BaileysOperations implements Engine {
   private queue: Promise<void> = Promise.resolve()
 
   constructor(private readonly options: BaileysEngineOptions) {
-    super()
+    super((error, event) => (options.logger ?? silent).error({ err: error, event }, 'engine listener failed'))
     this.log = options.logger ?? silent
     this.now = options.now ?? Date.now
-    this.emitter = new TypedEmitter((error, event) =>
-      this.log.error({ err: error, event }, 'engine listener failed'),
-    )
     this.groupCache = options.groupCache ?? new MemoryGroupCache(undefined, undefined, this.now)
     this.groups = new BaileysGroups(this.groupCache)
     this.sender = new BaileysSender({
@@ -88,21 +81,6 @@ export class BaileysEngine extends BaileysOperations implements Engine {
       now: this.now,
       onSent: (receipt) => this.enqueue(() => this.emitter.emit('receipt', { ...receipt, status: 'sent' })),
     })
-  }
-
-  on<K extends EngineEventName>(event: K, listener: EngineListener<K>): this {
-    this.emitter.on(event, listener)
-    return this
-  }
-
-  off<K extends EngineEventName>(event: K, listener: EngineListener<K>): this {
-    this.emitter.off(event, listener)
-    return this
-  }
-
-  once<K extends EngineEventName>(event: K, listener: EngineListener<K>): this {
-    this.emitter.once(event, listener)
-    return this
   }
 
   getState(): EngineState {
@@ -162,7 +140,7 @@ export class BaileysEngine extends BaileysOperations implements Engine {
     }
     await this.connect()
     // WhatsApp accepts a pairing code once it offered a QR on this connection.
-    if (!this.qr) await this.waitForQr()
+    if (!this.qr) await nextQr(this)
     const sock = this.openPairingSocket()
     try {
       return await sock.requestPairingCode(digits)
@@ -190,31 +168,6 @@ export class BaileysEngine extends BaileysOperations implements Engine {
     if (!this.sock || this.status !== 'connecting')
       throw new EngineError('NOT_CONNECTED', 'the connection attempt ended')
     return this.sock
-  }
-
-  private waitForQr(timeoutMs = 30_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const done = (error?: EngineError) => {
-        clearTimeout(timer)
-        this.off('qr', onQr)
-        this.off('connection', onConnection)
-        if (error) reject(error)
-        else resolve()
-      }
-      const onQr = () => done()
-      const onConnection = ({ status }: ConnectionEvent) => {
-        if (status === 'connected')
-          done(new EngineError('ALREADY_CONNECTED', 'the instance connected meanwhile'))
-        else if (status !== 'connecting')
-          done(new EngineError('NOT_CONNECTED', 'the connection attempt ended'))
-      }
-      const timer = setTimeout(
-        () => done(new EngineError('TIMEOUT', 'WhatsApp offered no pairing in time')),
-        timeoutMs,
-      )
-      this.on('qr', onQr)
-      this.on('connection', onConnection)
-    })
   }
 
   private loadAuth(): Promise<StoredAuthState> {

@@ -1,6 +1,7 @@
 import { type AnyMessageContent, downloadMediaMessage, type WAMessage } from 'baileys'
 import type { Logger } from 'pino'
 import { EngineError } from '../errors.js'
+import { EventedEngine } from '../evented.js'
 import { normalizePhone, phoneJid, toChatJid } from '../jid.js'
 import type {
   DownloadableMessage,
@@ -55,7 +56,7 @@ function mediaContent(input: SendMediaInput): AnyMessageContent {
 }
 
 /** The Baileys engine's sending, reading and group operations, on top of an open socket. */
-export abstract class BaileysOperations {
+export abstract class BaileysOperations extends EventedEngine {
   protected abstract readonly sender: BaileysSender
   protected abstract readonly groups: BaileysGroups
   protected abstract readonly log: Logger

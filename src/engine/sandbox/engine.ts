@@ -1,19 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { TimerHandle } from '../clock.js'
-import { TypedEmitter } from '../emitter.js'
 import { EngineError } from '../errors.js'
 import type { ConnectionEvent, EngineEventName, EngineEvents } from '../events.js'
 import { normalizePhone, phoneJid } from '../jid.js'
 import { MemoryAuthStateStore } from '../memory-auth-store.js'
-import type {
-  AuthStateStore,
-  ConnectionStatus,
-  DownloadableMessage,
-  Engine,
-  EngineListener,
-  EngineState,
-} from '../types.js'
+import type { AuthStateStore, ConnectionStatus, DownloadableMessage, Engine, EngineState } from '../types.js'
 import * as controls from './controls.js'
 import { isOnWhatsApp, type SandboxNetwork, type SandboxPeer } from './network.js'
 import { SandboxOperations } from './operations.js'
@@ -49,7 +41,6 @@ export class SandboxEngine extends SandboxOperations implements Engine, SandboxP
   readonly network: SandboxNetwork
   readonly instanceId: string
   readonly settings: SandboxSettings
-  private readonly emitter: TypedEmitter<EngineEvents>
   private readonly auth: AuthStateStore
   private readonly options: SandboxEngineOptions
   private status: EngineState['status'] = 'idle'
@@ -62,15 +53,14 @@ export class SandboxEngine extends SandboxOperations implements Engine, SandboxP
   private pairingPhone?: string
 
   constructor(options: SandboxEngineOptions) {
-    super()
+    super((error, event) =>
+      options.logger?.error({ err: error, event, instanceId: this.instanceId }, 'engine listener failed'),
+    )
     this.options = options
     this.network = options.network
     this.instanceId = options.instanceId ?? `sandbox-${++engineCounter}`
     this.auth = options.auth ?? new MemoryAuthStateStore()
     this.settings = { autoDeliver: true, ...options.settings }
-    this.emitter = new TypedEmitter((error, event) =>
-      options.logger?.error({ err: error, event, instanceId: this.instanceId }, 'engine listener failed'),
-    )
   }
 
   protected session(): SandboxSession {
@@ -78,21 +68,6 @@ export class SandboxEngine extends SandboxOperations implements Engine, SandboxP
   }
 
   // ── events ──────────────────────────────────────────────────────────────
-
-  on<K extends EngineEventName>(event: K, listener: EngineListener<K>): this {
-    this.emitter.on(event, listener)
-    return this
-  }
-
-  off<K extends EngineEventName>(event: K, listener: EngineListener<K>): this {
-    this.emitter.off(event, listener)
-    return this
-  }
-
-  once<K extends EngineEventName>(event: K, listener: EngineListener<K>): this {
-    this.emitter.once(event, listener)
-    return this
-  }
 
   receive<K extends EngineEventName>(event: K, data: EngineEvents[K]): void {
     this.network.enqueue(() => this.emitter.emit(event, data))

@@ -1,4 +1,5 @@
 import { EngineError } from '../errors.js'
+import { EventedEngine } from '../evented.js'
 import type {
   EditMessageInput,
   GroupInfo,
@@ -17,7 +18,7 @@ import * as messaging from './messaging.js'
 import type { SandboxSession } from './session.js'
 
 /** The sandbox's sending and group operations, on top of its session. */
-export abstract class SandboxOperations {
+export abstract class SandboxOperations extends EventedEngine {
   protected abstract session(): SandboxSession
 
   generateMessageId(): string {
