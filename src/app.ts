@@ -11,6 +11,8 @@ import { API_PREFIX, rewriteInstanceHostUrl } from './http/host.js'
 import { registerMetrics } from './http/metrics.js'
 import { registerOpenApi } from './http/openapi.js'
 import { registerRateLimits } from './http/rate-limit.js'
+import { instanceRoutes } from './instances/routes.js'
+import { sandboxRoutes } from './sandbox/routes.js'
 import { type AppDeps, createServices } from './services.js'
 
 const VERSION = (
@@ -23,7 +25,17 @@ export type { AppDeps }
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps
   const services = createServices(deps)
-  const { clock, auth, twoFactor, passwordReset, instanceTokens } = services
+  const {
+    clock,
+    auth,
+    twoFactor,
+    passwordReset,
+    instanceTokens,
+    instances,
+    supervisor,
+    dispatcher,
+    sandbox,
+  } = services
 
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -53,6 +65,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealth(app, clock)
 
   await app.register(authRoutes, { prefix: API_PREFIX, auth, twoFactor, passwordReset })
+  await app.register(instanceRoutes, { prefix: API_PREFIX, instances })
+  await app.register(sandboxRoutes, { prefix: API_PREFIX, sandbox })
+
+  // Background work runs while the server listens; closing the server closes every connection.
+  app.addHook('onReady', async () => {
+    dispatcher.start()
+    await supervisor.start()
+  })
+  app.addHook('preClose', async () => {
+    await supervisor.stop()
+    await dispatcher.stop()
+  })
 
   return app
 }

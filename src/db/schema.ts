@@ -5,7 +5,15 @@ import type {
   UsersTable,
   UserTokensTable,
 } from '../auth/table.js'
-import type { InstancesTable, InstanceTokensTable } from '../instances/table.js'
+import type { EventCursorsTable, EventsTable } from '../events/table.js'
+import type {
+  ClusterNodesTable,
+  InstanceAuthCredsTable,
+  InstanceAuthKeysTable,
+  InstancesTable,
+  InstanceTokensTable,
+  LidMappingsTable,
+} from '../instances/table.js'
 
 /** Every table, as Kysely sees it; each table's type lives beside its domain. */
 export interface DB {
@@ -16,4 +24,10 @@ export interface DB {
   login_failures: LoginFailuresTable
   instances: InstancesTable
   instance_tokens: InstanceTokensTable
+  instance_auth_creds: InstanceAuthCredsTable
+  instance_auth_keys: InstanceAuthKeysTable
+  lid_mappings: LidMappingsTable
+  cluster_nodes: ClusterNodesTable
+  events: EventsTable
+  event_cursors: EventCursorsTable
 }

@@ -1,0 +1,389 @@
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import type { DB } from '../db/schema.js'
+import type { ConnectionEvent, EngineEvents, QrEvent } from '../engine/events.js'
+import type { AuthStateStore, Engine } from '../engine/types.js'
+import { appendEvent } from '../events/outbox.js'
+import { addSeconds, type Clock } from '../lib/clock.js'
+import { createDbAuthStore } from './auth-store.js'
+import * as repo from './repository.js'
+
+export type InstanceRow = NonNullable<Awaited<ReturnType<typeof repo.findInstanceById>>>
+
+/** Makes the engine of an instance; production makes real ones, tests may point them elsewhere. */
+export type EngineFactory = (instance: InstanceRow, auth: AuthStateStore) => Engine
+
+/** Anything an engine reports, with the instance it came from (for ingestion and the like). */
+export type EngineEventListener = <K extends keyof EngineEvents>(
+  instance: { id: number; uuid: string; tenantId: number },
+  event: K,
+  data: EngineEvents[K],
+) => void | Promise<void>
+
+export interface SupervisorOptions {
+  db: Kysely<DB>
+  clock: Clock
+  logger: Logger
+  factory: EngineFactory
+  /** This process's id in the cluster. */
+  nodeId: string
+  /** Where other processes reach this one (for calls forwarded to the owner). */
+  address?: string | null
+  /** A lease not renewed for this long lapses and another process takes the instance over. */
+  leaseSeconds?: number
+  tickMs?: number
+  backoff?: { baseMs: number; maxMs: number; maxFailures: number }
+  /** Called after events were appended, so that the dispatcher picks them up at once. */
+  onEventsAppended?: () => void
+}
+
+interface Slot {
+  instance: { id: number; uuid: string; tenantId: number }
+  engine: Engine
+  failures: number
+  reconnectTimer: NodeJS.Timeout | null
+  status: string
+  /** Stopped because another process took the lease: what this engine says next is not ours to store. */
+  detached: boolean
+}
+
+/** Codes after which reconnecting is wrong: logged out, forbidden, replaced by another session. */
+const NO_RECONNECT = new Set([401, 403, 440])
+
+/**
+ * Holds the WhatsApp connections of the instances this process owns. Ownership is a lease row
+ * renewed every few seconds; a process that stops renewing (killed) loses its instances to the
+ * others within `leaseSeconds`. Instances are shared out evenly among the live processes.
+ */
+export function createSupervisor(options: SupervisorOptions) {
+  const { db, clock, logger, nodeId } = options
+  const leaseSeconds = options.leaseSeconds ?? 15
+  const tickMs = options.tickMs ?? 5000
+  const backoff = options.backoff ?? { baseMs: 1000, maxMs: 60_000, maxFailures: 10 }
+  const slots = new Map<number, Slot>()
+  const listeners: EngineEventListener[] = []
+  let ticker: NodeJS.Timeout | null = null
+  let ticking: Promise<void> | null = null
+  let stopped = false
+
+  const nowIso = () => clock.now().toISOString()
+  const leaseUntil = () => addSeconds(clock.now(), leaseSeconds).toISOString()
+
+  async function saveStatus(
+    slot: Slot,
+    patch: Parameters<typeof repo.updateInstance>[2],
+    event?: { type: string; data: Record<string, unknown> },
+  ): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await repo.updateInstance(trx, slot.instance.id, { ...patch, updated_at: nowIso() })
+      if (event) {
+        await appendEvent(trx, clock, {
+          tenantId: slot.instance.tenantId,
+          instanceId: slot.instance.id,
+          instanceUuid: slot.instance.uuid,
+          type: event.type,
+          data: event.data,
+        })
+      }
+    })
+    if (event) options.onEventsAppended?.()
+  }
+
+  async function onQr(slot: Slot, qr: QrEvent): Promise<void> {
+    const previous = slot.status
+    slot.status = 'qr_ready'
+    const generatedAt = nowIso()
+    await saveStatus(
+      slot,
+      {
+        status: 'qr_ready',
+        qr_code_text: qr.qr,
+        qr_generated_at: generatedAt,
+        qr_expires_at: new Date(qr.expiresAt).toISOString(),
+      },
+      {
+        type: 'instance.qr',
+        data: {
+          previous_status: previous,
+          new_status: 'qr_ready',
+          qr_code_text: qr.qr,
+          qr: qr.qr,
+          qr_generated_at: generatedAt,
+          expires_at: new Date(qr.expiresAt).toISOString(),
+        },
+      },
+    )
+  }
+
+  function scheduleReconnect(slot: Slot, reason: string): void {
+    slot.failures += 1
+    if (slot.failures >= backoff.maxFailures) {
+      // Circuit breaker: stop hammering WhatsApp; a manual reconnect starts over.
+      logger.warn({ instance: slot.instance.id, failures: slot.failures }, 'giving up reconnecting')
+      void stopSlot(slot.instance.id, { release: true }).then(() =>
+        saveStatus(slot, {
+          status: 'disconnected',
+          desired_connected: false,
+          last_error: `Gave up reconnecting after ${slot.failures} failed attempts (last: ${reason})`,
+        }),
+      )
+      return
+    }
+    const exponential = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (slot.failures - 1))
+    const delay = Math.round(exponential * (0.5 + Math.random() * 0.5))
+    slot.reconnectTimer = setTimeout(() => {
+      slot.reconnectTimer = null
+      if (slots.get(slot.instance.id) !== slot || stopped) return
+      slot.engine.connect().catch((error: unknown) => {
+        logger.warn({ err: error, instance: slot.instance.id }, 'reconnect failed')
+        scheduleReconnect(slot, error instanceof Error ? error.message : String(error))
+      })
+    }, delay)
+    slot.reconnectTimer.unref()
+  }
+
+  async function onConnection(slot: Slot, event: ConnectionEvent): Promise<void> {
+    const previous = slot.status
+    slot.status = event.status
+    const at = nowIso()
+    if (event.status === 'connecting') {
+      await saveStatus(slot, { status: 'connecting' })
+      return
+    }
+    if (event.status === 'connected') {
+      slot.failures = 0
+      await saveStatus(
+        slot,
+        {
+          status: 'connected',
+          phone_number: event.phone ?? null,
+          jid: event.jid ?? null,
+          profile_name: event.name ?? null,
+          platform: event.platform ?? null,
+          connected_at: at,
+          last_heartbeat_at: at,
+          last_error: null,
+          qr_code_text: null,
+          qr_expires_at: null,
+        },
+        {
+          type: 'instance.connected',
+          data: { previous_status: previous, new_status: 'connected', phone_number: event.phone ?? null },
+        },
+      )
+      return
+    }
+    const reason =
+      event.reason ?? (event.statusCode ? `closed with code ${event.statusCode}` : 'connection closed')
+    const loggedOut = event.status === 'logged_out'
+    await saveStatus(
+      slot,
+      {
+        status: loggedOut ? 'logged_out' : 'disconnected',
+        disconnected_at: at,
+        last_error: event.reconnect === 'none' && !loggedOut && !event.statusCode ? null : reason,
+        qr_code_text: null,
+        qr_expires_at: null,
+        ...(loggedOut || (event.statusCode && NO_RECONNECT.has(event.statusCode))
+          ? { desired_connected: false }
+          : {}),
+        ...(loggedOut ? { phone_number: null, jid: null, profile_name: null } : {}),
+      },
+      {
+        type: 'instance.disconnected',
+        data: {
+          previous_status: previous,
+          new_status: loggedOut ? 'logged_out' : 'disconnected',
+          reason,
+          status_code: event.statusCode ?? null,
+        },
+      },
+    )
+    if (loggedOut) {
+      await createDbAuthStore(db, clock, slot.instance.id).clear()
+      await stopSlot(slot.instance.id, { release: true })
+      return
+    }
+    if (event.reconnect === 'supervisor' && !(event.statusCode && NO_RECONNECT.has(event.statusCode))) {
+      scheduleReconnect(slot, reason)
+    }
+  }
+
+  function wire(slot: Slot): void {
+    const { engine } = slot
+    const guard =
+      <T>(fn: (data: T) => Promise<void>) =>
+      (data: T) =>
+        (slot.detached ? Promise.resolve() : fn(data)).catch((error: unknown) =>
+          logger.error({ err: error, instance: slot.instance.id }, 'engine event failed'),
+        )
+    engine.on(
+      'qr',
+      guard((qr) => onQr(slot, qr)),
+    )
+    engine.on(
+      'connection',
+      guard((event) => onConnection(slot, event)),
+    )
+    for (const name of [
+      'message',
+      'receipt',
+      'reaction',
+      'edit',
+      'revoke',
+      'contact',
+      'lid-mapping',
+      'group',
+    ] as const) {
+      engine.on(
+        name,
+        guard(async (data) => {
+          if (name === 'lid-mapping') {
+            const mapping = data as EngineEvents['lid-mapping']
+            await repo.saveLidMapping(db, slot.instance.id, mapping.lid, mapping.phone, nowIso())
+          }
+          for (const listener of listeners) await listener(slot.instance, name, data as never)
+        }),
+      )
+    }
+  }
+
+  async function startSlot(instanceId: number): Promise<Slot | null> {
+    const existing = slots.get(instanceId)
+    if (existing) return existing
+    const row = await repo.findInstanceById(db, instanceId)
+    if (!row) return null
+    const engine = options.factory(row, createDbAuthStore(db, clock, row.id))
+    const slot: Slot = {
+      instance: { id: row.id, uuid: row.uuid, tenantId: row.tenant_id },
+      engine,
+      failures: 0,
+      reconnectTimer: null,
+      status: row.status,
+      detached: false,
+    }
+    slots.set(instanceId, slot)
+    wire(slot)
+    engine.connect().catch((error: unknown) => {
+      logger.warn({ err: error, instance: instanceId }, 'connect failed')
+      scheduleReconnect(slot, error instanceof Error ? error.message : String(error))
+    })
+    return slot
+  }
+
+  async function stopSlot(
+    instanceId: number,
+    how: { release: boolean; logout?: boolean; leaseLost?: boolean },
+  ): Promise<void> {
+    const slot = slots.get(instanceId)
+    if (!slot) return
+    slots.delete(instanceId)
+    slot.detached = how.leaseLost === true
+    if (slot.reconnectTimer) clearTimeout(slot.reconnectTimer)
+    try {
+      if (how.logout) await slot.engine.logout()
+      else await slot.engine.disconnect()
+    } catch (error) {
+      logger.warn({ err: error, instance: instanceId }, 'closing the connection failed')
+    }
+    if (how.release) await repo.releaseLease(db, instanceId, nodeId)
+  }
+
+  /** One round: heartbeat, renew leases, drop what we lost, take our share of what nobody holds. */
+  async function tick(): Promise<void> {
+    const now = nowIso()
+    await repo.heartbeatNode(db, nodeId, options.address ?? null, now)
+    const held = new Set(await repo.renewLeases(db, nodeId, leaseUntil()))
+    for (const id of [...slots.keys()]) {
+      if (!held.has(id)) await stopSlot(id, { release: false, leaseLost: true })
+    }
+    for (const id of held) {
+      const row = await repo.findInstanceById(db, id)
+      if (!row?.desired_connected) {
+        await stopSlot(id, { release: true })
+        await repo.releaseLease(db, id, nodeId)
+      } else if (!slots.has(id)) await startSlot(id)
+    }
+    const since = new Date(clock.now().getTime() - leaseSeconds * 1000).toISOString()
+    const nodes = Math.max(1, (await repo.liveNodes(db, since)).length)
+    const share = Math.ceil((await repo.countDesired(db)) / nodes)
+    const room = share - slots.size
+    if (room <= 0) return
+    for (const candidate of await repo.claimableInstances(db, now, room)) {
+      if (await repo.claimLease(db, candidate.id, nodeId, now, leaseUntil())) await startSlot(candidate.id)
+    }
+  }
+
+  function runTick(): Promise<void> {
+    ticking ??= tick()
+      .catch((error: unknown) => logger.error({ err: error }, 'supervisor round failed'))
+      .finally(() => {
+        ticking = null
+      })
+    return ticking
+  }
+
+  return {
+    nodeId,
+
+    onEngineEvent(listener: EngineEventListener): void {
+      listeners.push(listener)
+    },
+
+    async start(): Promise<void> {
+      stopped = false
+      await runTick()
+      ticker = setInterval(() => void runTick(), tickMs)
+      ticker.unref()
+    },
+
+    /** Closes every connection (sessions kept) and hands the leases back, so another process can take over at once. */
+    async stop(): Promise<void> {
+      stopped = true
+      if (ticker) clearInterval(ticker)
+      await ticking
+      await Promise.all([...slots.keys()].map((id) => stopSlot(id, { release: true })))
+      await repo.removeNode(db, nodeId)
+    },
+
+    /** The engine of an instance this process holds, or null. */
+    local(instanceId: number): Engine | null {
+      return slots.get(instanceId)?.engine ?? null
+    },
+
+    /** Wants the instance connected: takes it here if nobody holds it, else its owner's next round does. */
+    async connect(instanceId: number): Promise<void> {
+      await repo.updateInstance(db, instanceId, { desired_connected: true, updated_at: nowIso() })
+      const slot = slots.get(instanceId)
+      if (slot) {
+        slot.failures = 0
+        await slot.engine.connect()
+        return
+      }
+      if (await repo.claimLease(db, instanceId, nodeId, nowIso(), leaseUntil())) await startSlot(instanceId)
+    },
+
+    /** Closes the connection and keeps the session. */
+    async disconnect(instanceId: number): Promise<void> {
+      await repo.updateInstance(db, instanceId, { desired_connected: false, updated_at: nowIso() })
+      await stopSlot(instanceId, { release: true })
+    },
+
+    /** Restarts the connection (a fresh socket). */
+    async reconnect(instanceId: number): Promise<void> {
+      await stopSlot(instanceId, { release: true })
+      await this.connect(instanceId)
+    },
+
+    /** Unlinks the device and wipes the session. */
+    async logout(instanceId: number): Promise<void> {
+      await repo.updateInstance(db, instanceId, { desired_connected: false, updated_at: nowIso() })
+      await stopSlot(instanceId, { release: true, logout: true })
+      await createDbAuthStore(db, clock, instanceId).clear()
+    },
+
+    runTick,
+  }
+}
+
+export type Supervisor = ReturnType<typeof createSupervisor>
