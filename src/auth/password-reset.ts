@@ -27,20 +27,29 @@ export function createPasswordReset(deps: {
 }) {
   const { db, clock } = deps
 
-  // A failed delivery is logged, not answered: a 500 for known e-mails only would tell who has an account.
-  async function sendQuietly(log: ErrorLog | undefined, userId: number, message: MailMessage) {
-    try {
-      await deps.mailer.send(message)
-    } catch (err) {
-      log?.error({ err, userId }, 'The password reset e-mail could not be sent')
-    }
+  // Sent in the background: were the answer to wait for the SMTP round trip, a known e-mail would
+  // answer later than an unknown one and tell who has an account. For the same reason a failed
+  // delivery is logged (the user and the error, never the token), not answered.
+  function sendInBackground(log: ErrorLog | undefined, userId: number, message: MailMessage): void {
+    Promise.resolve()
+      .then(() => deps.mailer.send(message))
+      .catch((err: unknown) => {
+        try {
+          log?.error({ err, userId }, 'The password reset e-mail could not be sent')
+        } catch {
+          // Nothing is left to tell it to.
+        }
+      })
   }
 
   const invalid = () =>
     new AppError('INVALID_RESET_TOKEN', 'This password reset token is invalid or has expired.')
 
   return {
-    /** Answers the same whether or not the e-mail exists, so that it tells nobody who has an account. */
+    /**
+     * Answers the same, and as fast, whether or not the e-mail exists, so that it tells nobody who
+     * has an account: the token is stored before it answers, the e-mail goes out after.
+     */
     async forgot(emailInput: string, log?: ErrorLog): Promise<void> {
       const email = normalizeEmail(emailInput)
       const user = await repo.findUserByEmail(db, email)
@@ -54,7 +63,7 @@ export function createPasswordReset(deps: {
         created_at: now.toISOString(),
       })
       const link = `${deps.publicUrl}/reset-password?token=${token}&email=${encodeURIComponent(email)}`
-      await sendQuietly(log, user.id, {
+      sendInBackground(log, user.id, {
         to: email,
         subject: 'Reset your Zapini password',
         text: [

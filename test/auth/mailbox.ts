@@ -12,8 +12,21 @@ export interface ReceivedMail {
 export interface Mailbox {
   /** `smtp://127.0.0.1:<port>`, for SMTP_URL. */
   url: string
+  /** Every accepted message, in the order they were accepted. */
   mails: ReceivedMail[]
+  /**
+   * Resolves with `mails` once `count` messages in all have been accepted. The app sends its
+   * e-mails in the background, so they may come in a little after the request has answered.
+   */
+  waitForMails(count: number, timeoutMs?: number): Promise<ReceivedMail[]>
   close(): Promise<void>
+}
+
+export interface MailboxOptions {
+  /** Holds every message this long after its data came in before accepting it (a slow server). */
+  acceptDelayMs?: number
+  /** Called as each message is accepted. */
+  onAccepted?(mail: ReceivedMail): void
 }
 
 /** Undoes the transfer encoding nodemailer chose for a text part. */
@@ -48,12 +61,12 @@ export function parseMail(raw: string, envelope: { from: string; to: string[] })
 }
 
 /**
- * A real SMTP server on a random local port that keeps every message it receives. The mail is
- * stored before the server answers the DATA command, so once the app's request has answered,
- * its mail is here.
+ * A real SMTP server on a random local port that keeps every message it receives. A message is
+ * stored as the server accepts it (answers the DATA command), after `acceptDelayMs`.
  */
-export async function startMailbox(): Promise<Mailbox> {
+export async function startMailbox(options: MailboxOptions = {}): Promise<Mailbox> {
   const mails: ReceivedMail[] = []
+  const waiters = new Set<() => void>()
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -63,13 +76,16 @@ export async function startMailbox(): Promise<Mailbox> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))
       stream.on('end', () => {
         const envelope = session.envelope
-        mails.push(
-          parseMail(Buffer.concat(chunks).toString('latin1'), {
-            from: envelope.mailFrom ? envelope.mailFrom.address : '',
-            to: envelope.rcptTo.map((r) => r.address),
-          }),
-        )
-        callback()
+        const mail = parseMail(Buffer.concat(chunks).toString('latin1'), {
+          from: envelope.mailFrom ? envelope.mailFrom.address : '',
+          to: envelope.rcptTo.map((r) => r.address),
+        })
+        setTimeout(() => {
+          mails.push(mail)
+          options.onAccepted?.(mail)
+          for (const wake of waiters) wake()
+          callback()
+        }, options.acceptDelayMs ?? 0)
       })
     },
   })
@@ -78,6 +94,22 @@ export async function startMailbox(): Promise<Mailbox> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
+    waitForMails(count, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (mails.length < count) return
+          clearTimeout(timer)
+          waiters.delete(check)
+          resolve(mails)
+        }
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`expected ${count} mails within ${timeoutMs} ms, got ${mails.length}`))
+        }, timeoutMs)
+        waiters.add(check)
+        check()
+      })
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPasswordReset } from '../../src/auth/password-reset.js'
+import { createLoginThrottle } from '../../src/auth/throttle.js'
+import { systemClock } from '../../src/lib/clock.js'
+import type { MailMessage } from '../../src/mail/mailer.js'
 import { manualClock, startTestApp, type TestApp } from '../helpers/app.js'
 import { type Mailbox, startMailbox } from './mailbox.js'
 import { API, expectError, invalidFields, login, loginToken, meStatus, sha256 } from './support.js'
@@ -86,6 +90,7 @@ describe('password reset by e-mail over SMTP', () => {
   async function requestToken(email: string): Promise<string> {
     const before = mailbox.mails.length
     expect((await forgot(email)).status).toBe(200)
+    await mailbox.waitForMails(before + 1)
     expect(mailbox.mails).toHaveLength(before + 1)
     const mail = mailbox.mails.at(-1)!
     const token = /password\/reset: ([A-Za-z0-9]+)/.exec(mail.text)?.[1]
@@ -101,6 +106,7 @@ describe('password reset by e-mail over SMTP', () => {
     const res = await forgot(account.email.toUpperCase())
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ success: true, message: expect.any(String) })
+    await mailbox.waitForMails(before + 1)
     expect(mailbox.mails).toHaveLength(before + 1)
     const mail = mailbox.mails.at(-1)!
     expect(mail.to).toEqual([account.email])
@@ -135,11 +141,15 @@ describe('password reset by e-mail over SMTP', () => {
 
   it('answers an unknown e-mail exactly like a known one, and sends nothing', async () => {
     const account = await app.register()
-    const known = await forgot(account.email)
     const before = mailbox.mails.length
+    const known = await forgot(account.email)
     const unknown = await forgot('nobody-here@example.com')
     expect({ status: unknown.status, body: unknown.body }).toEqual({ status: known.status, body: known.body })
-    expect(mailbox.mails).toHaveLength(before)
+    // A second known request after the unknown one: once its mail is in, the unknown one had its
+    // chance to send; only the two known mails came.
+    expect((await forgot(account.email)).status).toBe(200)
+    await mailbox.waitForMails(before + 2)
+    expect(mailbox.mails.slice(before).map((m) => m.to)).toEqual([[account.email], [account.email]])
   })
 
   it('refuses an expired token, a token with another e-mail and a made-up token', async () => {
@@ -171,6 +181,35 @@ describe('password reset by e-mail over SMTP', () => {
   })
 })
 
+describe('password reset with a slow SMTP server', () => {
+  const events: string[] = []
+  let mailbox: Mailbox
+  let app: TestApp
+  beforeAll(async () => {
+    // Accepts each message only 2 s after its data came in.
+    mailbox = await startMailbox({ acceptDelayMs: 2000, onAccepted: () => events.push('mail accepted') })
+    app = await startTestApp({ env: { SMTP_URL: mailbox.url } })
+  })
+  afterAll(async () => {
+    await app.close()
+    await mailbox.close()
+  })
+
+  it('answers a known e-mail without waiting for the mail to be accepted', async () => {
+    const account = await app.register()
+    const res = await app.request('POST', `${API}/auth/password/forgot`, { body: { email: account.email } })
+    events.push('answered')
+    expect(res.status).toBe(200)
+    // The token was stored before the answer.
+    const rows = await app.database.db.selectFrom('password_resets').select('user_id').execute()
+    expect(rows.map((r) => r.user_id)).toEqual([account.user.id])
+
+    const [mail] = await mailbox.waitForMails(1)
+    expect(mail!.to).toEqual([account.email])
+    expect(events).toEqual(['answered', 'mail accepted'])
+  })
+})
+
 describe('password reset when the SMTP server is down', () => {
   let app: TestApp
   beforeAll(async () => {
@@ -189,5 +228,42 @@ describe('password reset when the SMTP server is down', () => {
     })
     expect(known.status).toBe(200)
     expect(known.body).toEqual(unknown.body)
+  })
+
+  it('logs the failed delivery once it has answered, with the user and never the token', async () => {
+    const account = await app.register()
+    const logged: { details: object; message: string }[] = []
+    let failed!: () => void
+    const loggedOnce = new Promise<void>((resolve) => {
+      failed = resolve
+    })
+    const sent: MailMessage[] = []
+    const passwordReset = createPasswordReset({
+      db: app.database.db,
+      clock: systemClock,
+      mailer: {
+        async send(message) {
+          sent.push(message)
+          throw new Error('connect ECONNREFUSED 127.0.0.1:1')
+        },
+      },
+      throttle: createLoginThrottle(app.database.db, systemClock, { maxFailures: 5, lockoutSeconds: 900 }),
+      publicUrl: 'http://localhost',
+      ttlMinutes: 60,
+    })
+    await passwordReset.forgot(account.email, {
+      error(details, message) {
+        logged.push({ details, message })
+        failed()
+      },
+    })
+    expect(logged).toEqual([])
+    await loggedOnce
+    expect(logged).toEqual([
+      { details: { err: expect.any(Error), userId: account.user.id }, message: expect.any(String) },
+    ])
+    const token = /password\/reset: ([A-Za-z0-9]+)/.exec(sent[0]!.text)![1]!
+    expect(JSON.stringify(logged)).not.toContain(token)
+    expect(logged[0]!.message).not.toContain(token)
   })
 })
