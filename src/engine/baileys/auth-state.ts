@@ -19,6 +19,7 @@ export interface StoredAuthState {
   isPaired(): boolean
 }
 
+/** BufferJSON text of a value: creds, keys, or a message's `raw` kept to download its media later. */
 export function serialize(value: unknown): string {
   return JSON.stringify(value, BufferJSON.replacer)
 }

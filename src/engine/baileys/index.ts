@@ -1,0 +1,6 @@
+export { deserialize, loadAuthState, type StoredAuthState, serialize } from './auth-state.js'
+export { classifyDisconnect, type DisconnectVerdict } from './disconnect.js'
+export { BaileysEngine, type BaileysEngineOptions } from './engine.js'
+export { type GroupMetadataCache, MemoryGroupCache } from './groups.js'
+export { type MapContext, mapBaileysEvents } from './mapping/index.js'
+export type { BaileysSocket, MakeSocket } from './socket.js'
