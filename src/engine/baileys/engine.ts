@@ -121,7 +121,7 @@ export class BaileysEngine extends BaileysOperations implements Engine {
     const sock = this.sock
     if (!sock) {
       await this.wipe()
-      this.setStatus('logged_out', { reason: 'logged_out', reconnect: 'none' })
+      this.setStatus('logged_out', { reason: 'logged_out', statusCode: 401, reconnect: 'none' })
       return
     }
     this.closing = 'logout'

@@ -161,6 +161,21 @@ describe('Baileys engine: connection', () => {
     expect(auth.countKeys()).toEqual({})
   })
 
+  it('logout without a connection still wipes the session', async () => {
+    const { engine, sockets, events, auth } = await paired()
+    await sockets.last.close(440)
+    await settle()
+    await engine.logout()
+    expect(events.of('connection').at(-1)).toEqual({
+      status: 'logged_out',
+      reason: 'logged_out',
+      statusCode: 401,
+      reconnect: 'none',
+    })
+    expect(await auth.loadCreds()).toBeNull()
+    expect(sockets.last.loggedOut).toBe(false)
+  })
+
   it('asks for a pairing code once WhatsApp offered pairing', async () => {
     const { engine, sockets } = setup()
     const pending = engine.requestPairingCode('+55 11 98888-7777')

@@ -60,6 +60,22 @@ describe('sandbox engine: connection', () => {
     await expect(engine.scan()).rejects.toMatchObject({ code: 'INVALID_STATE' })
   })
 
+  it('stops showing QR codes on disconnect', async () => {
+    const { network, clock } = makeNetwork()
+    const engine = new SandboxEngine({ network })
+    const events = collect(engine)
+    await engine.connect()
+    expect(clock.pendingTimers()).toBe(1)
+    await engine.disconnect()
+    await network.settle()
+    expect(clock.pendingTimers()).toBe(0)
+    expect(engine.getState()).toMatchObject({ status: 'disconnected', qr: undefined })
+    expect(events.types()).toEqual(['connection:connecting', 'qr', 'connection:disconnected'])
+    clock.advance(120_000)
+    await network.settle()
+    expect(events.of('qr')).toHaveLength(1)
+  })
+
   it('makes up a number when the scan names none', async () => {
     const { network } = makeNetwork()
     const phones = new Set<string>()
