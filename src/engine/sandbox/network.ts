@@ -193,6 +193,14 @@ export class SandboxNetwork {
     return this.log.list(filter)
   }
 
+  /** Ids that reached WhatsApp more than once: a crash-safe sender leaves this empty. */
+  duplicateIds(filter?: ReachedFilter): string[] {
+    const seen = new Set<string>()
+    const twice = new Set<string>()
+    for (const { id } of this.log.list(filter)) (seen.has(id) ? twice : seen).add(id)
+    return [...twice]
+  }
+
   get reachedTotal(): number {
     return this.log.total
   }

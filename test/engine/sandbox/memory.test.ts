@@ -30,3 +30,28 @@ describe('sandbox network: footprint', () => {
     expect(perInstance).toBeLessThan(64 * 1024)
   })
 })
+
+describe('sandbox network: bounded memory', () => {
+  it('forgets the oldest records past the limit, and caps mailboxes', async () => {
+    const clock = new ManualClock()
+    const network = new SandboxNetwork({ clock, recordLimit: 10, mailboxLimit: 3 })
+    const a = new SandboxEngine({ network })
+    const b = new SandboxEngine({ network })
+    await a.connect()
+    await a.scan('5511900000001')
+    await b.connect()
+    await b.scan('5511900000002')
+    await b.disconnect()
+    const ids: string[] = []
+    for (let i = 0; i < 25; i++) ids.push((await a.sendText({ to: '5511900000002', text: `m${i}` })).id)
+    expect(network.reachedTotal).toBe(25)
+    expect(network.reached().map((r) => r.id)).toEqual(ids.slice(-10))
+    const received: string[] = []
+    b.on('message', (m) => {
+      received.push(m.id)
+    })
+    await b.connect()
+    await network.settle()
+    expect(received).toEqual(ids.slice(-3))
+  })
+})

@@ -122,6 +122,19 @@ describe('sandbox engine: sending', () => {
       to: `${CONTACT}@s.whatsapp.net`,
     })
     expect(network.reached({ to: 'nobody@s.whatsapp.net' })).toEqual([])
+    expect(network.duplicateIds()).toEqual([])
+    expect(network.reachedTotal).toBe(5)
+  })
+
+  it('shows a message sent twice under one id (a sender that retried blindly)', async () => {
+    const { network } = makeNetwork()
+    const { engine } = await connectedEngine(network, ME)
+    const id = engine.generateMessageId()
+    await engine.sendText({ to: CONTACT, text: 'once', id })
+    await engine.sendText({ to: CONTACT, text: 'once', id })
+    await engine.sendText({ to: CONTACT, text: 'other' })
+    expect(network.duplicateIds()).toEqual([id])
+    expect(network.duplicateIds({ instanceId: 'someone-else' })).toEqual([])
   })
 
   it('shows its own reactions, edits and revokes as events', async () => {
