@@ -116,6 +116,13 @@ describe('Baileys engine: sending', () => {
       mimetype: 'image/png',
       caption: 'pic',
     })
+    await engine.sendMedia({
+      to: CONTACT,
+      kind: 'video',
+      data: Buffer.from('mp4'),
+      mimetype: 'video/mp4',
+      mentions: ['5511911112222'],
+    })
     await engine.sendReaction({ chatJid: CONTACT, messageId: 'M1', emoji: '' })
     await engine.editMessage({ chatJid: '5511987654321', messageId: 'M2', text: 'fixed' })
     await engine.revokeMessage({ chatJid: CONTACT, messageId: 'M3' })
@@ -123,6 +130,12 @@ describe('Baileys engine: sending', () => {
       { audio: voice, mimetype: 'audio/ogg; codecs=opus', ptt: true, seconds: 3 },
       { document: Buffer.from('pdf'), mimetype: 'application/pdf', fileName: 'a.pdf', caption: 'doc' },
       { image: Buffer.from('png'), mimetype: 'image/png', caption: 'pic', mentions: undefined },
+      {
+        video: Buffer.from('mp4'),
+        mimetype: 'video/mp4',
+        caption: undefined,
+        mentions: ['5511911112222@s.whatsapp.net'],
+      },
       { react: { text: '', key: { remoteJid: CONTACT, id: 'M1', fromMe: false, participant: undefined } } },
       { text: 'fixed', edit: { remoteJid: CONTACT, id: 'M2', fromMe: true } },
       { delete: { remoteJid: CONTACT, id: 'M3', fromMe: true, participant: undefined } },
