@@ -1,7 +1,9 @@
 import { proto } from 'baileys'
+import { address } from './cipher.js'
 import type { SimContext } from './context.js'
 import type { SimUser } from './network.js'
-import { type Addressing, SimulatedUser } from './party.js'
+import { type BinaryNode, node, unixNow } from './nodes.js'
+import { type Addressing, newMessageId, type SendOptions, SimulatedUser, stanzaType } from './party.js'
 
 /** Identifies a message in a 1:1 chat with `to`: its id and who wrote it. */
 export interface MessageRef {
@@ -12,8 +14,12 @@ export interface MessageRef {
 
 /** A WhatsApp user on the simulated network, with a real Signal identity on its phone. */
 export class Contact extends SimulatedUser {
-  constructor(ctx: SimContext, user: SimUser, addressing: Addressing) {
+  /** Group/device pairs that already hold this contact's sender key. */
+  private readonly distributedTo = new Set<string>()
+
+  constructor(ctx: SimContext, user: SimUser, addressing: Addressing, autoDeliveryReceipts = true) {
     super(ctx, user, undefined, addressing)
+    this.autoDeliveryReceipts = autoDeliveryReceipts
   }
 
   /** The key the message has in this contact's chat with `chat`, as its own client would write it. */
@@ -61,6 +67,56 @@ export class Contact extends SimulatedUser {
     )
   }
 
+  /**
+   * Writes to a group as real clients do: the content is encrypted once with this contact's sender
+   * key; members' devices that do not have that key yet get it in a 1:1 envelope alongside.
+   */
+  async sendGroupMessage(
+    groupJid: string,
+    message: proto.IMessage,
+    options: SendOptions = {},
+  ): Promise<string> {
+    const group = this.ctx.groups.find(groupJid)
+    if (!group?.participants.has(this.user)) throw new Error(`${this.user.pn} is not in ${groupJid}`)
+    const id = options.id ?? newMessageId()
+    const self = address(this.user.pn, this.device.id)
+    // The distribution message comes first: it creates the sender key on first use.
+    const distribution = proto.Message.encode({
+      senderKeyDistributionMessage: {
+        groupId: groupJid,
+        axolotlSenderKeyDistributionMessage: await this.senderKeys.distribution(groupJid, self),
+      },
+    }).finish()
+    const skmsg = await this.senderKeys.encrypt(groupJid, self, proto.Message.encode(message).finish())
+    const lid = group.addressingMode === 'lid'
+    const attrs = {
+      from: groupJid,
+      participant: lid ? this.user.lidJid : this.user.jid,
+      id,
+      t: unixNow(),
+      type: options.type ?? stanzaType(message),
+      notify: this.user.pushName,
+      addressing_mode: group.addressingMode,
+      ...(lid ? { participant_pn: this.user.jid } : { participant_lid: this.user.lidJid }),
+    }
+    for (const device of this.ctx.groups.memberDevices(group, this.device)) {
+      const content: BinaryNode[] = []
+      const key = `${groupJid} ${device.jid}`
+      if (!this.distributedTo.has(key)) {
+        const { type, ciphertext } = await this.encryptFor(device, distribution)
+        content.push(node('enc', { v: 2, type }, ciphertext))
+        this.distributedTo.add(key)
+      }
+      content.push(node('enc', { v: 2, type: 'skmsg' }, skmsg))
+      this.ctx.deliver(device, node('message', attrs, content), this.device)
+    }
+    return id
+  }
+
+  sendGroupText(groupJid: string, text: string): Promise<string> {
+    return this.sendGroupMessage(groupJid, { conversation: text })
+  }
+
   /** Marks messages received from `to` as delivered, read or played. */
   markDelivered(to: string, ids: string[]): void {
     this.sendReceipt(to, ids)
@@ -72,5 +128,10 @@ export class Contact extends SimulatedUser {
 
   markPlayed(to: string, ids: string[]): void {
     this.sendReceipt(to, ids, 'played')
+  }
+
+  /** Marks as read messages `author` wrote in group `groupJid`. */
+  markGroupRead(groupJid: string, author: string, ids: string[]): void {
+    this.sendReceipt(author, ids, 'read', groupJid)
   }
 }

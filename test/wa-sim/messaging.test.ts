@@ -50,21 +50,22 @@ describe('1:1 end-to-end encrypted messages', () => {
   })
 
   it('turns delivery, read and played receipts into message status updates', async () => {
-    const sent = await client.sock.sendMessage(alice.jid, { text: 'status please' })
+    // An offline contact: nothing is delivered until it says so.
+    const erin = sim.createContact({ pushName: 'Erin', autoDeliveryReceipts: false })
+    const sent = await client.sock.sendMessage(erin.jid, { text: 'status please' })
     const id = sent?.key.id ?? ''
-    await alice.waitForMessage((m) => m.id === id)
-    // Baileys buffers its own upsert briefly; a receipt arriving inside that window is folded into
-    // the upsert's status instead of a messages.update, so let the upsert out first.
-    await client.waitForUpsert((m) => m.key.id === id)
-    alice.markDelivered(phone.jid, [id])
-    const delivered = await client.waitForUpdate(
-      (u) => u.key.id === id && u.update.status === Status.DELIVERY_ACK,
-    )
-    expect(delivered.key.fromMe).toBe(true)
-    alice.markRead(phone.jid, [id])
-    await client.waitForUpdate((u) => u.key.id === id && u.update.status === Status.READ)
-    alice.markPlayed(phone.jid, [id])
+    await erin.waitForMessage((m) => m.id === id)
+    erin.markDelivered(phone.jid, [id])
+    await client.waitForStatus(id, Status.DELIVERY_ACK)
+    erin.markRead(phone.jid, [id])
+    const read = await client.waitForUpdate((u) => u.key.id === id && u.update.status === Status.READ)
+    expect(read.key.fromMe).toBe(true)
+    erin.markPlayed(phone.jid, [id])
     await client.waitForUpdate((u) => u.key.id === id && u.update.status === Status.PLAYED)
+
+    // An online contact confirms delivery by itself.
+    const online = await client.sock.sendMessage(alice.jid, { text: 'are you online?' })
+    await client.waitForStatus(online?.key.id ?? '', Status.DELIVERY_ACK)
   })
 
   it('delivers what the contact sends as messages.upsert, and the client acknowledges it', async () => {
@@ -123,7 +124,7 @@ describe('1:1 end-to-end encrypted messages', () => {
     const got = await bob.waitForMessage((m) => m.id === reply?.key.id)
     expect(textOf(got)).toBe('reply to lid')
     expect(got.from).toBe(phone.jid)
-    await client.waitForUpsert((m) => m.key.id === reply?.key.id)
+    await client.waitForStatus(reply?.key.id ?? '', Status.DELIVERY_ACK)
     bob.markRead(phone.jid, [reply?.key.id ?? ''])
     const read = await client.waitForUpdate(
       (u) => u.key.id === reply?.key.id && u.update.status === Status.READ,

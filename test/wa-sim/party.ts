@@ -3,9 +3,11 @@ import { proto } from 'baileys'
 import type { KeyPair } from './certs.js'
 import { address, decrypt, encrypt, startSession } from './cipher.js'
 import type { SimContext } from './context.js'
+import { isGroup } from './jid.js'
 import type { SimDevice, SimUser } from './network.js'
 import { type BinaryNode, bytes, children, node, unixNow } from './nodes.js'
 import { Recorder } from './record.js'
+import { SenderKeys } from './sender-keys.js'
 import { MemorySignalStore } from './signal-store.js'
 
 export type Addressing = 'pn' | 'lid'
@@ -84,6 +86,12 @@ export class SimulatedUser {
   readonly device: SimDevice
   readonly messages = new Recorder<ReceivedMessage>()
   readonly receipts = new Recorder<ReceivedReceipt>()
+  readonly senderKeys = new SenderKeys()
+  /**
+   * Answer each message from a linked device with a delivery receipt, as a phone that is online
+   * does. Off, the contact behaves as offline: receipts only on demand.
+   */
+  autoDeliveryReceipts = false
 
   constructor(
     protected readonly ctx: SimContext,
@@ -158,8 +166,11 @@ export class SimulatedUser {
     return id
   }
 
-  /** Sends a receipt for messages received from `to`: delivery when `type` is absent, or read/played. */
-  sendReceipt(to: string, ids: string[], type?: 'read' | 'played' | 'read-self'): void {
+  /**
+   * Sends a receipt for messages `to` wrote: delivery when `type` is absent, or read/played. In a
+   * group, pass its jid: the receipt names the group and goes to the author `to`.
+   */
+  sendReceipt(to: string, ids: string[], type?: 'read' | 'played' | 'read-self', group?: string): void {
     const [first, ...rest] = ids
     if (!first) throw new Error('no message ids')
     const list = rest.length
@@ -171,8 +182,9 @@ export class SimulatedUser {
           ),
         ]
       : undefined
-    const from = this.addressing === 'lid' ? this.user.lidJid : this.user.jid
-    const stanza = node('receipt', { from, id: first, t: unixNow(), type }, list)
+    const self = this.addressing === 'lid' || group ? this.user.lidJid : this.user.jid
+    const attrs = group ? { from: group, participant: self } : { from: self }
+    const stanza = node('receipt', { ...attrs, id: first, t: unixNow(), type }, list)
     for (const device of this.targetDevices(to)) {
       if (device.companion) this.ctx.deliver(device, stanza, this.device)
     }
@@ -193,33 +205,50 @@ export class SimulatedUser {
       return
     }
     if (stanza.tag !== 'message') return
+    const group = isGroup(stanza.attrs.from) ? stanza.attrs.from : undefined
+    const sender = address(from.user.pn, from.id)
+    // Decrypted in order: a group message's sender key (in a 1:1 envelope) comes before the skmsg.
     for (const enc of children(stanza, 'enc')) {
       const ciphertext = bytes(enc)
+      const type = enc.attrs.type ?? ''
       if (!ciphertext) continue
-      const plaintext = await this.decryptEnc(enc.attrs.type ?? '', ciphertext, from, stanza)
-      if (!plaintext) continue
+      const plaintext =
+        type === 'skmsg' && group
+          ? await this.senderKeys.decrypt(group, sender, ciphertext)
+          : await decrypt(this.store, sender, type, ciphertext)
       const message = proto.Message.decode(plaintext)
-      this.onMessage(stanza, from, enc.attrs.type ?? '', message)
+      const distribution = message.senderKeyDistributionMessage
+      if (distribution?.groupId && distribution.axolotlSenderKeyDistributionMessage) {
+        await this.senderKeys.process(
+          distribution.groupId,
+          sender,
+          distribution.axolotlSenderKeyDistributionMessage,
+        )
+      }
+      this.onMessage(stanza, from, type, message, group)
+    }
+    if (this.autoDeliveryReceipts && from.companion && stanza.attrs.id && from.user !== this.user) {
+      this.sendReceipt(from.user.jid, [stanza.attrs.id], undefined, group)
     }
   }
 
-  /** Group traffic needs sender keys; subclasses that join groups override this. */
-  protected async decryptEnc(
-    type: string,
-    ciphertext: Buffer,
+  protected onMessage(
+    stanza: BinaryNode,
     from: SimDevice,
-    _stanza: BinaryNode,
-  ): Promise<Buffer | undefined> {
-    return decrypt(this.store, address(from.user.pn, from.id), type, ciphertext)
-  }
-
-  protected onMessage(stanza: BinaryNode, from: SimDevice, encType: string, message: proto.IMessage): void {
+    encType: string,
+    message: proto.IMessage,
+    group?: string,
+  ): void {
     // A sender key distribution alone is plumbing, not a message anyone wrote.
-    const keys = Object.keys(proto.Message.toObject(message as proto.Message))
-    if (keys.length === 1 && keys[0] === 'senderKeyDistributionMessage') return
+    const {
+      senderKeyDistributionMessage: _,
+      messageContextInfo: __,
+      ...content
+    } = proto.Message.toObject(message as proto.Message)
+    if (Object.keys(content).length === 0) return
     this.messages.push({
       id: stanza.attrs.id ?? '',
-      chat: stanza.attrs.to ?? this.user.jid,
+      chat: group ?? stanza.attrs.recipient ?? this.user.jid,
       from: from.user.jid,
       fromDevice: from.jid,
       type: stanza.attrs.type ?? 'text',

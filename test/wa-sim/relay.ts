@@ -1,6 +1,6 @@
 import type { ClientConnection } from './connection.js'
 import type { SimContext } from './context.js'
-import { isLid } from './jid.js'
+import { isGroup, isLid } from './jid.js'
 import type { SimDevice } from './network.js'
 import { type BinaryNode, child, children, node, unixNow } from './nodes.js'
 
@@ -24,6 +24,11 @@ export function relayMessage(
   const to = stanza.attrs.to ?? ''
   const id = stanza.attrs.id ?? ''
   const t = String(unixNow())
+  if (isGroup(to)) {
+    relayGroupMessage(ctx, sender, stanza)
+    conn.send(node('ack', { class: 'message', id, from: to, t }))
+    return
+  }
   const lidForm = isLid(to)
   const base: Record<string, string> = {
     id,
@@ -59,6 +64,42 @@ export function relayMessage(
   conn.send(node('ack', { class: 'message', id, from: to, t }))
 }
 
+/**
+ * Fans a group message out to every member device: each gets the `skmsg` (encrypted once with the
+ * sender's sender key) and, when the sender addressed it one, its own envelope carrying that key.
+ */
+function relayGroupMessage(ctx: SimContext, sender: SimDevice, stanza: BinaryNode): void {
+  const group = ctx.groups.find(stanza.attrs.to ?? '')
+  if (!group?.participants.has(sender.user)) {
+    ctx.log(`relay: ${sender.jid} is not in group ${stanza.attrs.to}`)
+    return
+  }
+  const envelopes = new Map<SimDevice, BinaryNode[]>()
+  for (const participant of children(child(stanza, 'participants'), 'to')) {
+    const target = ctx.network.findDevice(participant.attrs.jid ?? '')
+    if (target) envelopes.set(target, children(participant, 'enc'))
+  }
+  const skmsg = children(stanza, 'enc').filter((e) => e.attrs.type === 'skmsg')
+  const deviceIdentity = child(stanza, 'device-identity')
+  const lid = group.addressingMode === 'lid'
+  const attrs: Record<string, string> = {
+    from: group.id,
+    participant: lid ? sender.lidJid : sender.jid,
+    id: stanza.attrs.id ?? '',
+    t: String(unixNow()),
+    type: stanza.attrs.type ?? 'text',
+    notify: sender.user.pushName,
+    addressing_mode: group.addressingMode,
+    ...(lid ? { participant_pn: sender.user.jid } : { participant_lid: sender.user.lidJid }),
+  }
+  for (const target of ctx.groups.memberDevices(group, sender)) {
+    const own = envelopes.get(target) ?? []
+    const content = [...own, ...skmsg]
+    if (deviceIdentity && own.some((e) => e.attrs.type === 'pkmsg')) content.push(deviceIdentity)
+    ctx.deliver(target, node('message', attrs, content), sender)
+  }
+}
+
 /** Routes a `<receipt>` a client sent to every device of the user it is addressed to. */
 export function relayReceipt(
   ctx: SimContext,
@@ -67,12 +108,16 @@ export function relayReceipt(
   stanza: BinaryNode,
 ): void {
   const to = stanza.attrs.to ?? ''
-  const target = ctx.network.findUser(to)
+  // In a group the receipt goes to the message's author, named in `participant`.
+  const author = isGroup(to) ? (stanza.attrs.participant ?? '') : to
+  const target = ctx.network.findUser(author)
+  const senderJid = isLid(author) ? sender.user.lidJid : sender.user.jid
   const attrs: Record<string, string> = {
-    from: isLid(to) ? sender.user.lidJid : sender.user.jid,
+    from: isGroup(to) ? to : senderJid,
     id: stanza.attrs.id ?? '',
     t: stanza.attrs.t ?? String(unixNow()),
   }
+  if (isGroup(to)) attrs.participant = senderJid
   if (stanza.attrs.type) attrs.type = stanza.attrs.type
   const forwarded = node('receipt', attrs, stanza.content)
   for (const device of target?.devices.values() ?? []) {

@@ -6,12 +6,13 @@ import { generateKeyPair, type KeyPair, makeCertChain } from './certs.js'
 import { ClientConnection, type Logger } from './connection.js'
 import { Contact } from './contact.js'
 import type { SimContext } from './context.js'
+import { Groups, type SimGroup } from './groups.js'
 import { answerIq, answerRegistrationIq, DEFAULT_PRIVACY, type IqContext } from './iq.js'
 import { pnJid } from './jid.js'
 import { Network, type SimDevice, type SimUser } from './network.js'
 import { type BinaryNode, node, nodeToString, SERVER_JID, unixNow } from './nodes.js'
 import { Pairing } from './pairing.js'
-import type { Addressing } from './party.js'
+import type { Addressing, SimulatedUser } from './party.js'
 import { Phone, type PhoneContext } from './phone.js'
 import { Recorder } from './record.js'
 import { relayMessage, relayReceipt } from './relay.js'
@@ -33,6 +34,8 @@ export interface UserOptions {
   lid?: string
   pushName?: string
   addressing?: Addressing
+  /** Contacts only: send a delivery receipt for every message, as an online phone does (default true). */
+  autoDeliveryReceipts?: boolean
 }
 
 export interface IqRecord {
@@ -60,6 +63,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Wa
  */
 export class WaSimulator implements SimContext, PhoneContext, IqContext {
   readonly network = new Network()
+  readonly groups = new Groups(this.network, (group, actor, change, except) =>
+    this.notifyGroup(group, actor, change, except),
+  )
   readonly pairing = new Pairing((device) => this.log(`paired ${device.jid}`))
   readonly rootKey: KeyPair
   readonly extraIq: IqContext['extraIq'] = new Map()
@@ -79,6 +85,7 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
   private readonly phones = new Map<SimUser, Phone>()
   private readonly logger?: Logger
   private nextNumber = 1
+  private notificationCount = 0
   private port = 0
 
   constructor(private readonly options: SimulatorOptions = {}) {
@@ -88,6 +95,7 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
       options.log ??
       (process.env.WA_SIM_DEBUG ? (line) => process.stderr.write(`[wa-sim] ${line}\n`) : undefined)
     this.extraIq.set('w:sync:app:state', (_conn, _device, iq) => answerAppStateIq(iq))
+    this.extraIq.set('w:g2', (_conn, device, iq) => this.groups.handleIq(device, iq))
     this.wss = createWsServer()
     this.http = createServer((_req, res) => {
       res.writeHead(404).end()
@@ -155,7 +163,12 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
   /** Another WhatsApp user, with a real Signal identity, that clients can write to and hear from. */
   createContact(options: UserOptions = {}): Contact {
     const user = this.newUser(options, `Contact ${this.nextNumber - 1}`)
-    return new Contact(this, user, options.addressing ?? this.options.addressing ?? 'pn')
+    return new Contact(
+      this,
+      user,
+      options.addressing ?? this.options.addressing ?? 'pn',
+      options.autoDeliveryReceipts ?? true,
+    )
   }
 
   // SimContext
@@ -184,6 +197,32 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
   recordError(where: string, error: unknown): void {
     this.log(`error in ${where}: ${error instanceof Error ? error.stack : String(error)}`)
     this.errors.push({ where, error })
+  }
+
+  /** A group created by a simulated user (the members' clients hear of it by notification). */
+  createGroup(subject: string, creator: SimulatedUser, members: Array<{ user: SimUser }>): SimGroup {
+    const group = this.groups.create(
+      subject,
+      creator.user,
+      members.map((m) => m.user),
+    )
+    this.notifyGroup(group, creator.user, node('create', {}, [this.groups.metadata(group)]))
+    return group
+  }
+
+  private notifyGroup(group: SimGroup, actor: SimUser, change: BinaryNode, except?: SimDevice): void {
+    const lid = group.addressingMode === 'lid'
+    const attrs = {
+      from: group.id,
+      type: 'w:gp2',
+      id: `gp2.${++this.notificationCount}`,
+      t: unixNow(),
+      participant: lid ? actor.lidJid : actor.jid,
+      ...(lid ? { participant_pn: actor.jid } : {}),
+    }
+    for (const device of this.groups.memberDevices(group, except)) {
+      if (device.companion) this.deliver(device, node('notification', attrs, [change]), device)
+    }
   }
 
   // IqContext and PhoneContext
