@@ -4,6 +4,8 @@ import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { authRoutes } from './auth/routes.js'
+import { directRoutes } from './direct/routes.js'
+import { groupRoutes } from './groups/routes.js'
 import { registerAuthentication } from './http/authenticate.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { registerHealth } from './http/health.js'
@@ -12,6 +14,7 @@ import { registerMetrics } from './http/metrics.js'
 import { registerOpenApi } from './http/openapi.js'
 import { registerRateLimits } from './http/rate-limit.js'
 import { instanceRoutes } from './instances/routes.js'
+import { messageRoutes } from './messages/routes.js'
 import { sandboxRoutes } from './sandbox/routes.js'
 import { type AppDeps, createServices } from './services.js'
 
@@ -35,6 +38,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     supervisor,
     dispatcher,
     sandbox,
+    groups,
+    direct,
   } = services
 
   const app = Fastify({
@@ -66,14 +71,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(authRoutes, { prefix: API_PREFIX, auth, twoFactor, passwordReset })
   await app.register(instanceRoutes, { prefix: API_PREFIX, instances })
+  await app.register(messageRoutes, { prefix: API_PREFIX, messages: services.messages })
   await app.register(sandboxRoutes, { prefix: API_PREFIX, sandbox })
+  await app.register(groupRoutes, { prefix: API_PREFIX, groups })
+  // The direct endpoints live at the root (DECISIONS §1).
+  await app.register(directRoutes, { direct })
 
   // Background work runs while the server listens; closing the server closes every connection.
   app.addHook('onReady', async () => {
     dispatcher.start()
+    services.sender.start()
     await supervisor.start()
   })
   app.addHook('preClose', async () => {
+    await services.sender.stop()
     await supervisor.stop()
     await dispatcher.stop()
   })

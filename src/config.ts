@@ -22,6 +22,8 @@ export interface Config {
   tokenTtlDays: number
   smtp: { url: string | null; from: string }
   defaultEngine: 'baileys' | 'sandbox'
+  /** A queued message still unsent after this long fails with EXPIRED. */
+  messageExpiryHours: number
 }
 
 export interface SettingDoc {
@@ -220,5 +222,6 @@ export function loadConfig(env: Env): Config {
     tokenTtlDays: integer(env, 'TOKEN_TTL_DAYS', 0, 0, 3650),
     smtp: { url: smtpUrl, from: text(env, 'MAIL_FROM', 'Zapini <no-reply@localhost>') },
     defaultEngine: oneOf(env, 'DEFAULT_ENGINE', 'baileys', ['baileys', 'sandbox'] as const),
+    messageExpiryHours: integer(env, 'MESSAGE_EXPIRY_HOURS', 24, 1, 24 * 30),
   }
 }

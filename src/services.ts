@@ -5,16 +5,25 @@ import { createAuthService } from './auth/service.js'
 import { createLoginThrottle } from './auth/throttle.js'
 import { createTwoFactor } from './auth/two-factor.js'
 import type { Config } from './config.js'
+import { createContactService } from './contacts/service.js'
+import { createConversationService } from './conversations/service.js'
 import type { Database } from './db/database.js'
 import { parseJson } from './db/dialect.js'
-import { SandboxEngine, SandboxNetwork } from './engine/sandbox/index.js'
+import { createMediaFetcher, type MediaFetchOptions } from './direct/media-url.js'
+import { createDirectService } from './direct/service.js'
+import type { EngineEvents } from './engine/events.js'
+import { SandboxEngine, type SandboxEngineOptions, SandboxNetwork } from './engine/sandbox/index.js'
 import { createEventDispatcher } from './events/outbox.js'
+import { createGroupService } from './groups/service.js'
 import { createInstanceService, type InstanceUsage } from './instances/service.js'
 import { createSupervisor, type EngineFactory } from './instances/supervisor.js'
 import { createInstanceTokens } from './instances/tokens.js'
 import { type Clock, systemClock } from './lib/clock.js'
 import type { Cipher } from './lib/secrets.js'
 import { createMailer, type Mailer } from './mail/mailer.js'
+import { createIngestion } from './messages/ingestion.js'
+import { createSender } from './messages/sender.js'
+import { createMessageService, type SendGuard } from './messages/service.js'
 import { createSandboxService } from './sandbox/service.js'
 
 /** Infrastructure handed to the application: production passes real ones, tests pass local or controllable ones. */
@@ -31,6 +40,8 @@ export interface AppDeps {
   sandboxNetwork?: SandboxNetwork
   /** This process's id among the processes sharing the database. */
   nodeId?: string
+  /** How the direct endpoints download media URLs (tests allow loopback hosts here). */
+  mediaFetch?: MediaFetchOptions
 }
 
 export type Services = ReturnType<typeof createServices>
@@ -84,11 +95,75 @@ export function createServices(deps: AppDeps) {
     usage: () => usage,
   })
 
+  const contacts = createContactService()
+  const conversations = createConversationService()
+  const ingestion = createIngestion({
+    db,
+    clock,
+    contacts,
+    conversations,
+    onEventsAppended: () => dispatcher.notify(),
+  })
+  supervisor.onEngineEvent((instance, event, data) => {
+    switch (event) {
+      case 'message':
+        return ingestion.message(instance.id, data as EngineEvents['message'])
+      case 'receipt':
+        return ingestion.receipt(instance.id, data as EngineEvents['receipt'])
+      case 'reaction':
+        return ingestion.reaction(instance.id, data as EngineEvents['reaction'])
+      case 'edit':
+        return ingestion.edit(instance.id, data as EngineEvents['edit'])
+      case 'revoke':
+        return ingestion.revoke(instance.id, data as EngineEvents['revoke'])
+      case 'contact':
+        return ingestion.contact(instance.id, data as EngineEvents['contact'])
+    }
+  })
+  const sender = createSender({
+    db,
+    clock,
+    logger: deps.logger,
+    supervisor,
+    onEventsAppended: () => dispatcher.notify(),
+  })
+  // Manual sends into a conversation can be vetoed (the automation handover adds its guard here).
+  const sendGuards: SendGuard[] = []
+  const messages = createMessageService({
+    db,
+    clock,
+    instances,
+    contacts,
+    conversations,
+    sender,
+    expiryHours: config.messageExpiryHours,
+    guards: sendGuards,
+  })
+  usage = {
+    sentToday: (instanceId) => messages.sentToday(instanceId),
+    stats: async () => ({}),
+  }
+
   const sandbox = createSandboxService({ instances, supervisor })
+  const groups = createGroupService({ instances })
+  const direct = createDirectService({
+    instances,
+    groups,
+    fetchMedia: createMediaFetcher(deps.mediaFetch),
+    baseDomain: config.instanceBaseDomain,
+  })
 
   return {
     clock,
+    contacts,
+    conversations,
+    ingestion,
+    sender,
+    sendGuards,
+    messages,
     sandbox,
+    groups,
+    direct,
     auth,
     twoFactor,
     passwordReset,
@@ -103,19 +178,41 @@ export function createServices(deps: AppDeps) {
   }
 }
 
-function defaultEngineFactory(network: SandboxNetwork, logger: Logger): EngineFactory {
+/** The engines production makes; exported so that tests can wrap it (to keep hold of the engines). */
+export function defaultEngineFactory(network: SandboxNetwork, logger: Logger): EngineFactory {
   return (instance, auth) => {
     if (instance.engine === 'sandbox') {
-      const settings = parseJson<{ auto_deliver?: boolean }>(instance.settings, {})
+      const settings = parseJson<SandboxInstanceSettings>(instance.settings, {})
       return new SandboxEngine({
         network,
         instanceId: instance.uuid,
         auth,
         name: instance.name,
         settings: { autoDeliver: settings.auto_deliver !== false },
+        qr: sandboxQrOptions(settings),
         logger,
       })
     }
     throw new Error('The Baileys engine is not available in this build')
+  }
+}
+
+/** The settings a sandbox instance takes (`settings` of `POST/PATCH /instances`). */
+interface SandboxInstanceSettings {
+  auto_deliver?: boolean
+  /** How long each QR code is shown before the next one replaces it (default 60 s, then 20 s). */
+  qr_ttl_seconds?: unknown
+  /** How many QR codes are shown before the attempt ends as `disconnected` (default 6). */
+  qr_max_count?: unknown
+}
+
+/** QR rotation from the instance settings, so that expiry can be seen without waiting a minute. */
+function sandboxQrOptions(settings: SandboxInstanceSettings): SandboxEngineOptions['qr'] {
+  const ttl = Number(settings.qr_ttl_seconds)
+  const count = Number(settings.qr_max_count)
+  const ttlMs = Math.round(Math.min(3600, Math.max(0.1, ttl)) * 1000)
+  return {
+    ...(ttl > 0 ? { firstTtlMs: ttlMs, ttlMs } : {}),
+    ...(Number.isInteger(count) && count > 0 ? { maxCount: Math.min(count, 100) } : {}),
   }
 }

@@ -3,9 +3,11 @@ import {
   OperationNodeTransformer,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
+  PostgresAdapter,
   type PrimitiveValueListNode,
   type QueryResult,
   type RootOperationNode,
+  sql,
   type UnknownRow,
   type ValueNode,
 } from 'kysely'
@@ -56,4 +58,28 @@ export class SqliteBooleanPlugin implements KyselyPlugin {
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     return args.result
   }
+}
+
+/** Whether a Kysely instance (or transaction) talks to PostgreSQL. */
+export function isPostgres(db: { getExecutor(): { adapter: unknown } }): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+}
+
+/**
+ * A full-text condition on messages: FTS5 in SQLite (words as prefixes, accents folded),
+ * the generated tsvector in PostgreSQL. Answers a raw SQL condition for `where`.
+ */
+export function messageSearch(db: { getExecutor(): { adapter: unknown } }, text: string) {
+  const words = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .match(/[\p{L}\p{N}]+/gu)
+  if (!words?.length) return null
+  if (isPostgres(db)) {
+    const query = words.map((w) => `${w}:*`).join(' & ')
+    return sql<boolean>`messages.search @@ to_tsquery('simple', ${query})`
+  }
+  const query = words.map((w) => `"${w}"*`).join(' ')
+  return sql<boolean>`messages.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${query})`
 }

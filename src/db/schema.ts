@@ -5,6 +5,8 @@ import type {
   UsersTable,
   UserTokensTable,
 } from '../auth/table.js'
+import type { ContactsTable } from '../contacts/table.js'
+import type { ConversationsTable } from '../conversations/table.js'
 import type { EventCursorsTable, EventsTable } from '../events/table.js'
 import type {
   ClusterNodesTable,
@@ -14,6 +16,7 @@ import type {
   InstanceTokensTable,
   LidMappingsTable,
 } from '../instances/table.js'
+import type { MessageReactionsTable, MessagesTable } from '../messages/table.js'
 
 /** Every table, as Kysely sees it; each table's type lives beside its domain. */
 export interface DB {
@@ -30,4 +33,8 @@ export interface DB {
   cluster_nodes: ClusterNodesTable
   events: EventsTable
   event_cursors: EventCursorsTable
+  contacts: ContactsTable
+  conversations: ConversationsTable
+  messages: MessagesTable
+  message_reactions: MessageReactionsTable
 }

@@ -45,10 +45,29 @@ interface Slot {
   status: string
   /** Stopped because another process took the lease: what this engine says next is not ours to store. */
   detached: boolean
+  /** The engine's events, handled one after another in the order it emitted them. */
+  queue: Promise<void>
 }
 
 /** Codes after which reconnecting is wrong: logged out, forbidden, replaced by another session. */
 const NO_RECONNECT = new Set([401, 403, 440])
+
+/** How long closing a connection waits for the engine to report it. */
+const CLOSE_REPORT_MS = 2000
+
+/** Resolves at the engine's next `connection` event, or after `ms`. */
+function nextConnectionEvent(engine: Engine, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      engine.off('connection', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    timer.unref()
+    engine.on('connection', done)
+  })
+}
 
 /**
  * Holds the WhatsApp connections of the instances this process owns. Ownership is a lease row
@@ -211,12 +230,18 @@ export function createSupervisor(options: SupervisorOptions) {
 
   function wire(slot: Slot): void {
     const { engine } = slot
+    // One at a time: handled concurrently, a `connecting` write could land after the `qr_ready`
+    // that followed it (PostgreSQL runs them on different connections) and stick.
     const guard =
       <T>(fn: (data: T) => Promise<void>) =>
-      (data: T) =>
-        (slot.detached ? Promise.resolve() : fn(data)).catch((error: unknown) =>
-          logger.error({ err: error, instance: slot.instance.id }, 'engine event failed'),
-        )
+      (data: T) => {
+        slot.queue = slot.queue
+          .then(() => (slot.detached ? undefined : fn(data)))
+          .catch((error: unknown) =>
+            logger.error({ err: error, instance: slot.instance.id }, 'engine event failed'),
+          )
+        return slot.queue
+      }
     engine.on(
       'qr',
       guard((qr) => onQr(slot, qr)),
@@ -261,6 +286,7 @@ export function createSupervisor(options: SupervisorOptions) {
       reconnectTimer: null,
       status: row.status,
       detached: false,
+      queue: Promise.resolve(),
     }
     slots.set(instanceId, slot)
     wire(slot)
@@ -280,11 +306,20 @@ export function createSupervisor(options: SupervisorOptions) {
     slots.delete(instanceId)
     slot.detached = how.leaseLost === true
     if (slot.reconnectTimer) clearTimeout(slot.reconnectTimer)
+    // An open engine reports the close as an event: wait until it is stored, so that whoever
+    // asked (an API answer) sees the new status. Bounded, for an engine that stays silent.
+    const state = slot.engine.getState().status
+    const reports = !slot.detached && (how.logout || state === 'connecting' || state === 'connected')
+    const reported = reports ? nextConnectionEvent(slot.engine, CLOSE_REPORT_MS) : null
     try {
       if (how.logout) await slot.engine.logout()
       else await slot.engine.disconnect()
     } catch (error) {
       logger.warn({ err: error, instance: instanceId }, 'closing the connection failed')
+    }
+    if (reported) {
+      await reported
+      await slot.queue
     }
     if (how.release) await repo.releaseLease(db, instanceId, nodeId)
   }
@@ -344,6 +379,11 @@ export function createSupervisor(options: SupervisorOptions) {
       await ticking
       await Promise.all([...slots.keys()].map((id) => stopSlot(id, { release: true })))
       await repo.removeNode(db, nodeId)
+    },
+
+    /** The instances whose connection this process holds. */
+    heldInstances(): number[] {
+      return [...slots.keys()]
     },
 
     /** The engine of an instance this process holds, or null. */

@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as foundation from './2026112201_foundation.js'
 import * as instances from './2026112202_instances.js'
+import * as messaging from './2026112203_messaging.js'
 
 /** Every migration, in order; a static list so that bundling or a missing folder can't lose one. */
 const migrations: Record<string, Migration> = {
   '2026112201_foundation': foundation,
   '2026112202_instances': instances,
+  '2026112203_messaging': messaging,
 }
 
 export const migrationProvider: MigrationProvider = {

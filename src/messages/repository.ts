@@ -1,0 +1,252 @@
+import { type Insertable, type Kysely, sql, type Updateable } from 'kysely'
+import { messageSearch } from '../db/dialect.js'
+import type { DB } from '../db/schema.js'
+import type { EntityRef } from '../lib/ids.js'
+import type { MessageStatus, MessagesTable } from './table.js'
+
+type Db = Kysely<DB>
+
+export const MESSAGE_COLUMNS = [
+  'messages.id',
+  'messages.uuid',
+  'messages.tenant_id',
+  'messages.instance_id',
+  'messages.conversation_id',
+  'messages.whatsapp_message_id',
+  'messages.direction',
+  'messages.chat_jid',
+  'messages.sender_jid',
+  'messages.sender_number',
+  'messages.sender_name',
+  'messages.recipient_number',
+  'messages.type',
+  'messages.body',
+  'messages.caption',
+  'messages.media_id',
+  'messages.media_url',
+  'messages.media_mime',
+  'messages.media_file_name',
+  'messages.media_size',
+  'messages.media_path',
+  'messages.quoted_message_id',
+  'messages.mentions',
+  'messages.status',
+  'messages.error_code',
+  'messages.error_message',
+  'messages.attempts',
+  'messages.next_attempt_at',
+  'messages.expires_at',
+  'messages.scheduled_at',
+  'messages.sent_at',
+  'messages.delivered_at',
+  'messages.read_at',
+  'messages.played_at',
+  'messages.failed_at',
+  'messages.edited_at',
+  'messages.deleted_at',
+  'messages.is_placeholder',
+  'messages.source',
+  'messages.created_by',
+  'messages.created_at',
+  'messages.updated_at',
+] as const
+
+export type MessageRow = Awaited<ReturnType<typeof findMessageById>> & {}
+
+export async function insertMessage(db: Db, row: Insertable<MessagesTable>): Promise<number> {
+  const { id } = await db.insertInto('messages').values(row).returning('id').executeTakeFirstOrThrow()
+  return id
+}
+
+export async function findMessageById(db: Db, id: number) {
+  return db.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id).executeTakeFirst()
+}
+
+export async function findMessage(db: Db, tenantId: number, ref: EntityRef) {
+  const query = db.selectFrom('messages').select(MESSAGE_COLUMNS).where('tenant_id', '=', tenantId)
+  return (
+    'id' in ref ? query.where('id', '=', ref.id) : query.where('uuid', '=', ref.uuid)
+  ).executeTakeFirst()
+}
+
+export async function findByWhatsappId(db: Db, instanceId: number, whatsappId: string) {
+  return db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('instance_id', '=', instanceId)
+    .where('whatsapp_message_id', '=', whatsappId)
+    .executeTakeFirst()
+}
+
+export async function updateMessage(db: Db, id: number, patch: Updateable<MessagesTable>): Promise<void> {
+  await db.updateTable('messages').set(patch).where('id', '=', id).execute()
+}
+
+const RANK: Record<MessageStatus, number> = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 }
+
+/**
+ * Moves a message's status forward only (a late `delivered` after `read` changes nothing);
+ * answers whether it moved. `failed` is reachable only from `pending` or `sent`.
+ */
+export async function advanceStatus(
+  db: Db,
+  id: number,
+  to: MessageStatus,
+  patch: Updateable<MessagesTable>,
+): Promise<boolean> {
+  const allowed = (Object.keys(RANK) as MessageStatus[]).filter((s) =>
+    to === 'failed' ? s === 'pending' || s === 'sent' : s !== 'failed' && RANK[s] < RANK[to],
+  )
+  const result = await db
+    .updateTable('messages')
+    .set({ ...patch, status: to })
+    .where('id', '=', id)
+    .where('status', 'in', allowed)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/** Outgoing messages of the instance created since `since` that did not fail: the day's quota use. */
+export async function countSentSince(db: Db, instanceId: number, since: string): Promise<number> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('instance_id', '=', instanceId)
+    .where('direction', '=', 'outgoing')
+    .where('created_at', '>=', since)
+    .where('status', '!=', 'failed')
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+/** Queued messages of the instance ahead of (older than) `beforeId`, for the expected wait. */
+export async function countQueuedBefore(db: Db, instanceId: number, beforeId: number): Promise<number> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('instance_id', '=', instanceId)
+    .where('status', '=', 'pending')
+    .where('direction', '=', 'outgoing')
+    .where('id', '<', beforeId)
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+/** The oldest outgoing message of the instance that is due now. */
+export async function nextDue(db: Db, instanceId: number, now: string) {
+  return db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('instance_id', '=', instanceId)
+    .where('status', '=', 'pending')
+    .where('direction', '=', 'outgoing')
+    .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]))
+    .where((eb) => eb.or([eb('scheduled_at', 'is', null), eb('scheduled_at', '<=', now)]))
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst()
+}
+
+/** When the instance's next queued message falls due, if any is waiting. */
+export async function nextDueAt(db: Db, instanceId: number): Promise<string | null> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.min(sql<string>`coalesce(next_attempt_at, scheduled_at, created_at)`).as('at'))
+    .where('instance_id', '=', instanceId)
+    .where('status', '=', 'pending')
+    .where('direction', '=', 'outgoing')
+    .executeTakeFirst()
+  return row?.at ?? null
+}
+
+export async function upsertReaction(
+  db: Db,
+  row: {
+    message_id: number
+    reactor_jid: string
+    reactor_number: string | null
+    emoji: string
+    from_me: boolean
+    reacted_at: string
+  },
+): Promise<void> {
+  await db
+    .insertInto('message_reactions')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(['message_id', 'reactor_jid'])
+        .doUpdateSet({ emoji: row.emoji, reacted_at: row.reacted_at, from_me: row.from_me }),
+    )
+    .execute()
+}
+
+export async function deleteReaction(db: Db, messageId: number, reactorJid: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('message_reactions')
+    .where('message_id', '=', messageId)
+    .where('reactor_jid', '=', reactorJid)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}
+
+export async function listReactions(db: Db, messageIds: number[]) {
+  if (messageIds.length === 0) return []
+  return db
+    .selectFrom('message_reactions')
+    .select(['message_id', 'reactor_jid', 'reactor_number', 'emoji', 'from_me', 'reacted_at'])
+    .where('message_id', 'in', messageIds)
+    .orderBy('reacted_at')
+    .execute()
+}
+
+/** Instances that have outgoing messages waiting. */
+export async function instancesWithQueue(db: Db): Promise<number[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select('instance_id')
+    .distinct()
+    .where('status', '=', 'pending')
+    .where('direction', '=', 'outgoing')
+    .execute()
+  return rows.map((r) => r.instance_id)
+}
+
+export async function listMessages(
+  db: Db,
+  tenantId: number,
+  filter: {
+    instanceId: number | null
+    conversation_id?: number | undefined
+    direction?: string | undefined
+    status?: string | undefined
+    from?: string | undefined
+    to?: string | undefined
+    search?: string | undefined
+  },
+  page: { limit: number; offset: number },
+) {
+  let query = db.selectFrom('messages').where('messages.tenant_id', '=', tenantId)
+  if (filter.instanceId) query = query.where('messages.instance_id', '=', filter.instanceId)
+  if (filter.conversation_id) query = query.where('messages.conversation_id', '=', filter.conversation_id)
+  if (filter.direction)
+    query = query.where('messages.direction', '=', filter.direction as 'incoming' | 'outgoing')
+  if (filter.status) query = query.where('messages.status', '=', filter.status as MessageStatus)
+  if (filter.from) query = query.where('messages.created_at', '>=', filter.from)
+  if (filter.to) query = query.where('messages.created_at', '<=', filter.to)
+  if (filter.search) {
+    const condition = messageSearch(db, filter.search)
+    if (!condition) return { rows: [], total: 0 }
+    query = query.where(condition)
+  }
+  const [rows, total] = await Promise.all([
+    query
+      .select(MESSAGE_COLUMNS)
+      .orderBy('messages.id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
+  ])
+  return { rows, total: Number(total.count) }
+}

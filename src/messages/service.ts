@@ -1,0 +1,377 @@
+import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { ContactService } from '../contacts/service.js'
+import type { ConversationService } from '../conversations/service.js'
+import { parseJson, toJson } from '../db/dialect.js'
+import type { DB } from '../db/schema.js'
+import { isGroupJid, normalizePhone, phoneJid, toChatJid } from '../engine/jid.js'
+import { type AuthContext, actorName } from '../http/auth-context.js'
+import { AppError, notFound, validationError } from '../http/errors.js'
+import { engineFailure, type InstanceService } from '../instances/service.js'
+import type { Clock } from '../lib/clock.js'
+import { newUuid, parseEntityRef } from '../lib/ids.js'
+import type { MessageRow } from './repository.js'
+import * as repo from './repository.js'
+import type { Sender } from './sender.js'
+
+export const MAX_TEXT = 4096
+
+/** A WhatsApp message id in the style WhatsApp Web uses, chosen before the first send attempt. */
+export function newWhatsappId(): string {
+  return `3EB0${randomBytes(8).toString('hex').toUpperCase()}`
+}
+
+export interface SendTextInput {
+  instance?: string | undefined
+  recipient: string
+  message: string
+  reply_to?: string | undefined
+  schedule_at?: string | undefined
+  mentions?: string[] | undefined
+}
+
+/** Checks a hook may veto a manual send into a conversation (the automation handover does). */
+export type SendGuard = (
+  auth: AuthContext,
+  conversation: { id: number; uuid: string } | null,
+) => Promise<void>
+
+export type MessageService = ReturnType<typeof createMessageService>
+
+export function createMessageService(deps: {
+  db: Kysely<DB>
+  clock: Clock
+  instances: InstanceService
+  contacts: ContactService
+  conversations: ConversationService
+  sender: Sender
+  expiryHours: number
+  guards: SendGuard[]
+}) {
+  const { db, clock, instances, sender } = deps
+  const nowIso = () => clock.now().toISOString()
+
+  function startOfDay(): string {
+    const now = clock.now()
+    return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString()
+  }
+
+  async function resolveInstance(auth: AuthContext, ref: string | undefined) {
+    if (ref !== undefined) return instances.find(auth, ref)
+    if (auth.instanceId !== null) return instances.find(auth, { id: auth.instanceId })
+    throw validationError('instance_id', 'The instance_id field is required.')
+  }
+
+  /** A message named by its uuid or integer id, if the caller may see it. */
+  async function find(auth: AuthContext, ref: string): Promise<MessageRow> {
+    const parsed = parseEntityRef(ref)
+    const row = parsed ? await repo.findMessage(db, auth.tenantId, parsed) : undefined
+    if (!row || (auth.instanceId !== null && auth.instanceId !== row.instance_id)) throw notFound('Message')
+    return row
+  }
+
+  /** `reply_to`: a message's uuid, integer id or WhatsApp id, in the same instance. */
+  async function quotedId(instanceId: number, tenantId: number, ref: string): Promise<string> {
+    const parsed = parseEntityRef(ref)
+    const row = parsed
+      ? await repo.findMessage(db, tenantId, parsed)
+      : await repo.findByWhatsappId(db, instanceId, ref)
+    if (!row || row.instance_id !== instanceId || !row.whatsapp_message_id) {
+      throw validationError('reply_to', 'The message to reply to was not found in this instance.')
+    }
+    return row.whatsapp_message_id
+  }
+
+  function chatOf(recipient: string): { jid: string; phone: string | null } {
+    const jid = toChatJid(recipient)
+    if (!jid)
+      throw validationError(
+        'recipient',
+        'The recipient must be a phone number (e.g. +15551234567) or a WhatsApp JID.',
+      )
+    if (isGroupJid(jid)) return { jid, phone: null }
+    const phone = normalizePhone(recipient)
+    return { jid: phone ? phoneJid(phone) : jid, phone: phone ?? null }
+  }
+
+  async function remainingQuota(instanceId: number, dailyLimit: number): Promise<number> {
+    return Math.max(0, dailyLimit - (await repo.countSentSince(db, instanceId, startOfDay())))
+  }
+
+  return {
+    find,
+
+    sentToday: (instanceId: number) => repo.countSentSince(db, instanceId, startOfDay()),
+
+    /** Stores the message as `pending` and queues it; the instance's sender sends it in turn. */
+    async queueText(auth: AuthContext, input: SendTextInput, source = 'api') {
+      const instance = await resolveInstance(auth, input.instance)
+      if (input.message.length > MAX_TEXT) {
+        throw validationError('message', `The message field must not be greater than ${MAX_TEXT} characters.`)
+      }
+      const chat = chatOf(input.recipient)
+      const scheduledAt = input.schedule_at ? new Date(input.schedule_at) : null
+      if (scheduledAt && Number.isNaN(scheduledAt.getTime())) {
+        throw validationError('schedule_at', 'The schedule_at field must be a valid date and time.')
+      }
+      const existing = await deps.conversations.findByChat(db, instance.id, chat.jid)
+      for (const guard of deps.guards) await guard(auth, existing ?? null)
+      const remaining = await remainingQuota(instance.id, instance.daily_limit)
+      if (remaining <= 0) {
+        throw new AppError(
+          'QUOTA_EXCEEDED',
+          `The daily limit of ${instance.daily_limit} messages of this instance is reached.`,
+          {
+            daily_limit: instance.daily_limit,
+            remaining_quota: 0,
+          },
+        )
+      }
+      const quoted = input.reply_to ? await quotedId(instance.id, auth.tenantId, input.reply_to) : null
+      const at = nowIso()
+      const expiresFrom = scheduledAt ?? clock.now()
+      const id = await db.transaction().execute(async (trx) => {
+        const contactId = chat.phone
+          ? await deps.contacts.seen(trx, {
+              tenantId: auth.tenantId,
+              instanceId: instance.id,
+              phone: chat.phone,
+              jid: chat.jid,
+              at,
+            })
+          : null
+        const conversationId = await deps.conversations.ensure(trx, {
+          tenantId: auth.tenantId,
+          instanceId: instance.id,
+          chatJid: chat.jid,
+          isGroup: chat.phone === null,
+          contactId,
+          at,
+        })
+        const messageId = await repo.insertMessage(trx, {
+          uuid: newUuid(),
+          tenant_id: auth.tenantId,
+          instance_id: instance.id,
+          conversation_id: conversationId,
+          whatsapp_message_id: newWhatsappId(),
+          direction: 'outgoing',
+          chat_jid: chat.jid,
+          sender_jid: null,
+          sender_number: instance.phone_number,
+          sender_name: null,
+          recipient_number: chat.phone,
+          type: 'text',
+          body: input.message,
+          caption: null,
+          media_id: null,
+          media_url: null,
+          media_mime: null,
+          media_file_name: null,
+          media_size: null,
+          media_path: null,
+          quoted_message_id: quoted,
+          mentions: input.mentions?.length ? toJson(input.mentions) : null,
+          status: 'pending',
+          error_code: null,
+          error_message: null,
+          next_attempt_at: null,
+          expires_at: new Date(expiresFrom.getTime() + deps.expiryHours * 3_600_000).toISOString(),
+          scheduled_at: scheduledAt?.toISOString() ?? null,
+          sent_at: null,
+          delivered_at: null,
+          read_at: null,
+          played_at: null,
+          failed_at: null,
+          edited_at: null,
+          deleted_at: null,
+          source,
+          created_by: actorName(auth),
+          created_at: at,
+          updated_at: at,
+        })
+        await deps.conversations.recordMessage(trx, conversationId, {
+          id: messageId,
+          preview: input.message.slice(0, 255),
+          at,
+          incoming: false,
+        })
+        return messageId
+      })
+      sender.wake(instance.id)
+      const row = (await repo.findMessageById(db, id))!
+      const ahead = await repo.countQueuedBefore(db, instance.id, id)
+      const delay = scheduledAt
+        ? Math.max(0, Math.round((scheduledAt.getTime() - clock.now().getTime()) / 1000))
+        : sender.expectedDelay(instance.id, ahead, {
+            min: instance.send_delay_min,
+            max: instance.send_delay_max,
+          })
+      return { row, delaySeconds: delay, remainingQuota: remaining - 1 }
+    },
+
+    async list(
+      auth: AuthContext,
+      filter: {
+        instance_id?: string | undefined
+        conversation_id?: number | undefined
+        direction?: 'incoming' | 'outgoing' | undefined
+        status?: string | undefined
+        from?: string | undefined
+        to?: string | undefined
+        search?: string | undefined
+      },
+      page: { limit: number; offset: number },
+    ) {
+      const instanceId = filter.instance_id
+        ? (await instances.find(auth, filter.instance_id)).id
+        : auth.instanceId
+      return repo.listMessages(db, auth.tenantId, { ...filter, instanceId }, page)
+    },
+
+    async edit(auth: AuthContext, ref: string, text: string) {
+      const row = await find(auth, ref)
+      if (
+        row.direction !== 'outgoing' ||
+        !['sent', 'delivered', 'read'].includes(row.status) ||
+        row.deleted_at
+      ) {
+        throw new AppError(
+          'MESSAGE_NOT_EDITABLE',
+          'Only outgoing messages that were sent (sent, delivered or read) can be edited.',
+        )
+      }
+      if (row.type !== 'text') throw new AppError('MESSAGE_NOT_EDITABLE', 'Only text messages can be edited.')
+      const instance = await instances.find(auth, { id: row.instance_id })
+      const engine = instances.engineOf(instance)
+      try {
+        await engine.editMessage({ chatJid: row.chat_jid, messageId: row.whatsapp_message_id!, text })
+      } catch (error) {
+        throw engineFailure(error)
+      }
+      const at = nowIso()
+      await repo.updateMessage(db, row.id, { body: text, edited_at: at, updated_at: at })
+      return (await repo.findMessageById(db, row.id))!
+    },
+
+    /** Deletes an outgoing message for everyone (WhatsApp's revoke). */
+    async remove(auth: AuthContext, ref: string) {
+      const row = await find(auth, ref)
+      if (row.direction !== 'outgoing')
+        throw new AppError('FORBIDDEN', 'Only outgoing messages can be deleted.')
+      if (row.deleted_at) return row
+      const instance = await instances.find(auth, { id: row.instance_id })
+      if (row.status !== 'pending') {
+        try {
+          await instances
+            .engineOf(instance)
+            .revokeMessage({ chatJid: row.chat_jid, messageId: row.whatsapp_message_id!, fromMe: true })
+        } catch (error) {
+          throw engineFailure(error)
+        }
+      }
+      const at = nowIso()
+      // A message still queued is withdrawn before it goes out.
+      if (row.status === 'pending') {
+        await repo.advanceStatus(db, row.id, 'failed', {
+          error_code: 'CANCELLED',
+          error_message: 'Deleted before it was sent',
+          failed_at: at,
+          updated_at: at,
+        })
+      }
+      await repo.updateMessage(db, row.id, { deleted_at: at, updated_at: at })
+      return (await repo.findMessageById(db, row.id))!
+    },
+
+    async react(auth: AuthContext, ref: string, emoji: string) {
+      const row = await find(auth, ref)
+      const instance = await instances.find(auth, { id: row.instance_id })
+      const engine = instances.engineOf(instance)
+      try {
+        await engine.sendReaction({
+          chatJid: row.chat_jid,
+          messageId: row.whatsapp_message_id!,
+          fromMe: row.direction === 'outgoing',
+          ...(row.direction === 'incoming' && row.sender_jid && isGroupJid(row.chat_jid)
+            ? { participant: row.sender_jid }
+            : {}),
+          emoji,
+        })
+      } catch (error) {
+        throw engineFailure(error)
+      }
+      const reactor = instance.phone_number ? `${instance.phone_number}@s.whatsapp.net` : 'me'
+      if (emoji) {
+        await repo.upsertReaction(db, {
+          message_id: row.id,
+          reactor_jid: reactor,
+          reactor_number: instance.phone_number,
+          emoji,
+          from_me: true,
+          reacted_at: nowIso(),
+        })
+      } else {
+        await repo.deleteReaction(db, row.id, reactor)
+      }
+      return this.reactions(auth, ref)
+    },
+
+    async reactions(auth: AuthContext, ref: string) {
+      const row = await find(auth, ref)
+      const rows = await repo.listReactions(db, [row.id])
+      return rows.map((r) => ({
+        emoji: r.emoji,
+        reactor_jid: r.reactor_jid,
+        reactor_number: r.reactor_number,
+        from_me: Boolean(r.from_me),
+        reacted_at: r.reacted_at,
+      }))
+    },
+
+    present(row: MessageRow) {
+      const content = row.body ?? row.caption ?? null
+      return {
+        id: row.id,
+        uuid: row.uuid,
+        unique_id: row.uuid,
+        instance_id: row.instance_id,
+        conversation_id: row.conversation_id,
+        whatsapp_message_id: row.whatsapp_message_id,
+        direction: row.direction,
+        is_from_me: row.direction === 'outgoing',
+        type: row.type,
+        message_body: content,
+        body: row.body,
+        content,
+        caption: row.caption,
+        media_url: row.media_path ? `/api/v1/messages/${row.uuid}/media` : row.media_url,
+        media_mime_type: row.media_mime,
+        media_file_name: row.media_file_name,
+        media_size: row.media_size,
+        chat_jid: row.chat_jid,
+        sender_number: row.sender_number,
+        sender_name: row.sender_name,
+        recipient_number: row.recipient_number,
+        quoted_message_id: row.quoted_message_id,
+        mentioned_jids: parseJson<string[]>(row.mentions, []),
+        status: row.status,
+        error_code: row.error_code,
+        error_message: row.error_message,
+        retry_count: Math.max(0, row.attempts - 1),
+        scheduled_at: row.scheduled_at,
+        sent_at: row.sent_at,
+        delivered_at: row.delivered_at,
+        read_at: row.read_at,
+        played_at: row.played_at,
+        failed_at: row.failed_at,
+        edited_at: row.edited_at,
+        deleted_at: row.deleted_at,
+        is_edited: row.edited_at !== null,
+        is_deleted: row.deleted_at !== null,
+        source: row.source,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+      }
+    },
+  }
+}
