@@ -26,7 +26,8 @@ async function postgresReachable() {
 }
 
 function run(db) {
-  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-report-')), 'report.json')
+  const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-report-'))
+  const report = path.join(reportDir, 'report.json')
   console.log(`\n=== Test suite on ${db === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ===\n`)
   const result = spawnSync(
     process.execPath,
@@ -42,6 +43,7 @@ function run(db) {
       skipped: (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0),
     }
   }
+  fs.rmSync(reportDir, { recursive: true, force: true })
   // A file that fails to load fails no single test; count it so the run cannot look green.
   if (result.status !== 0 && counts.failed === 0) counts.failed = 1
   console.log(`${db}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`)
