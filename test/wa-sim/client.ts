@@ -1,3 +1,5 @@
+import { globalAgent } from 'node:https'
+import { rootCertificates } from 'node:tls'
 import makeWASocket, {
   type BaileysEventMap,
   type ConnectionState,
@@ -9,13 +11,21 @@ import makeWASocket, {
 } from 'baileys'
 import { pino } from 'pino'
 import type { MemoryAuth } from './auth-state.js'
+import { MEDIA_TLS_CERT } from './media-tls.js'
 import type { Phone } from './phone.js'
 import { Recorder } from './record.js'
 import type { WaSimulator } from './server.js'
 
-/** Makes Baileys in this process accept the simulator's certificate chain. Test processes only. */
+/**
+ * Makes Baileys in this process accept the simulator: its Noise certificate chain, and the TLS
+ * certificate of its media upload server (added to the https global agent's trusted CAs). Test
+ * processes only.
+ */
 export function trustSimulator(sim: Pick<WaSimulator, 'rootPublicKey'>): void {
   WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(sim.rootPublicKey)
+  const ca = globalAgent.options.ca
+  const current = ca === undefined ? [...rootCertificates] : Array.isArray(ca) ? ca : [ca]
+  if (!current.includes(MEDIA_TLS_CERT)) globalAgent.options.ca = [...current, MEDIA_TLS_CERT]
 }
 
 export interface CloseInfo {

@@ -1,9 +1,19 @@
 import { proto } from 'baileys'
 import { address } from './cipher.js'
 import type { SimContext } from './context.js'
+import { isGroup } from './jid.js'
+import type { MediaKind } from './media-crypto.js'
+import { buildMediaMessage, downloadMedia, type MediaOptions } from './media-message.js'
 import type { SimUser } from './network.js'
 import { type BinaryNode, node, unixNow } from './nodes.js'
-import { type Addressing, newMessageId, type SendOptions, SimulatedUser, stanzaType } from './party.js'
+import {
+  type Addressing,
+  newMessageId,
+  type ReceivedMessage,
+  type SendOptions,
+  SimulatedUser,
+  stanzaType,
+} from './party.js'
 
 /** Identifies a message in a 1:1 chat with `to`: its id and who wrote it. */
 export interface MessageRef {
@@ -115,6 +125,21 @@ export class Contact extends SimulatedUser {
 
   sendGroupText(groupJid: string, text: string): Promise<string> {
     return this.sendGroupMessage(groupJid, { conversation: text })
+  }
+
+  /** Sends media (encrypted and stored on the simulator's media server) to `to` or a group. */
+  sendMedia(to: string, kind: MediaKind, data: Uint8Array, options: MediaOptions = {}): Promise<string> {
+    const message = buildMediaMessage(this.ctx.media, kind, data, options)
+    return isGroup(to) ? this.sendGroupMessage(to, message) : this.sendMessage(to, message)
+  }
+
+  sendImage(to: string, data: Uint8Array, options: MediaOptions = {}): Promise<string> {
+    return this.sendMedia(to, 'image', data, options)
+  }
+
+  /** Downloads and decrypts the media of a message this contact received. */
+  downloadMedia(received: ReceivedMessage): { kind: MediaKind; data: Buffer } {
+    return downloadMedia(this.ctx.media, received.message)
   }
 
   /** Marks messages received from `to` as delivered, read or played. */

@@ -1,4 +1,5 @@
 import type { Groups } from './groups.js'
+import type { MediaServer } from './media.js'
 import type { Network, SimDevice } from './network.js'
 import type { BinaryNode } from './nodes.js'
 
@@ -6,6 +7,7 @@ import type { BinaryNode } from './nodes.js'
 export interface SimContext {
   readonly network: Network
   readonly groups: Groups
+  readonly media: MediaServer
   /** Routes a stanza to a device: a simulated one handles it, a companion gets it now or at login. */
   deliver(to: SimDevice, stanza: BinaryNode, from: SimDevice): void
   log(line: string): void

@@ -9,6 +9,7 @@ import type { SimContext } from './context.js'
 import { Groups, type SimGroup } from './groups.js'
 import { answerIq, answerRegistrationIq, DEFAULT_PRIVACY, type IqContext } from './iq.js'
 import { pnJid } from './jid.js'
+import { MediaServer } from './media.js'
 import { Network, type SimDevice, type SimUser } from './network.js'
 import { type BinaryNode, node, nodeToString, SERVER_JID, unixNow } from './nodes.js'
 import { Pairing } from './pairing.js'
@@ -68,6 +69,7 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
   )
   readonly pairing = new Pairing((device) => this.log(`paired ${device.jid}`))
   readonly rootKey: KeyPair
+  readonly media = new MediaServer(() => this.httpUrl)
   readonly extraIq: IqContext['extraIq'] = new Map()
   /** Every iq clients sent, in order: what a client asks the server at login and later. */
   readonly iqs = new Recorder<IqRecord>()
@@ -95,10 +97,11 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
       options.log ??
       (process.env.WA_SIM_DEBUG ? (line) => process.stderr.write(`[wa-sim] ${line}\n`) : undefined)
     this.extraIq.set('w:sync:app:state', (_conn, _device, iq) => answerAppStateIq(iq))
+    this.extraIq.set('w:m', (_conn, _device, iq) => this.media.mediaConnIq(iq))
     this.extraIq.set('w:g2', (_conn, device, iq) => this.groups.handleIq(device, iq))
     this.wss = createWsServer()
-    this.http = createServer((_req, res) => {
-      res.writeHead(404).end()
+    this.http = createServer((req, res) => {
+      if (!this.media.handleDownload(req, res)) res.writeHead(404).end()
     })
     this.http.on('upgrade', (req, socket, head) => {
       if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws/chat') {
@@ -143,6 +146,7 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
       this.http.listen(port, '127.0.0.1', () => resolve())
     })
     this.port = (this.http.address() as AddressInfo).port
+    await this.media.listen()
   }
 
   private newUser(options: UserOptions, fallbackName: string) {
@@ -372,5 +376,6 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
     this.http.closeAllConnections()
     await new Promise<void>((resolve) => this.http.close(() => resolve()))
+    await this.media.close()
   }
 }

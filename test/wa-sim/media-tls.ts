@@ -1,0 +1,20 @@
+// Self-signed certificate for 127.0.0.1, valid 2020-2120, used only by the simulator's loopback
+// media upload server (Baileys uploads over https only). Test processes trust it via trustSimulator().
+export const MEDIA_TLS_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg3pH/19wxouoJhKNW
+bCWpWoyU4G8gGJu0EbeFLd6AL4WhRANCAAQ4mKe3clFXorgk4Cu9sG8bWzqbrOZb
+TCkz31Iego4wx3isJrBzeqECEmdyu+Z76w8yKr3/zV0w7PxmCu081Ffe
+-----END PRIVATE KEY-----
+`
+
+export const MEDIA_TLS_CERT = `-----BEGIN CERTIFICATE-----
+MIIBdjCCARugAwIBAgIUWaS42qvC0arHkA089D+behgvo+8wCgYIKoZIzj0EAwIw
+ITEfMB0GA1UEAwwWd2Etc2ltIG1lZGlhIDEyNy4wLjAuMTAgFw0yMDAxMDEwMDAw
+MDBaGA8yMTIwMDEwMTAwMDAwMFowITEfMB0GA1UEAwwWd2Etc2ltIG1lZGlhIDEy
+Ny4wLjAuMTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABDiYp7dyUVeiuCTgK72w
+bxtbOpus5ltMKTPfUh6CjjDHeKwmsHN6oQISZ3K75nvrDzIqvf/NXTDs/GYK7TzU
+V96jLzAtMBoGA1UdEQQTMBGHBH8AAAGCCWxvY2FsaG9zdDAPBgNVHRMBAf8EBTAD
+AQH/MAoGCCqGSM49BAMCA0kAMEYCIQCQ4eIquOrh5R2HkN6peBG/63MaZnybfAXG
+14qty3ao+QIhAKuUy1GSbdeMsighfaG03o6fRBqY/lrUHn5WDV7oTUH2
+-----END CERTIFICATE-----
+`
