@@ -16,6 +16,7 @@ import { registerRateLimits } from './http/rate-limit.js'
 import { instanceRoutes } from './instances/routes.js'
 import { messageRoutes } from './messages/routes.js'
 import { sandboxRoutes } from './sandbox/routes.js'
+import { scheduledRoutes } from './scheduled/routes.js'
 import { type AppDeps, createServices } from './services.js'
 
 const VERSION = (
@@ -72,6 +73,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { prefix: API_PREFIX, auth, twoFactor, passwordReset })
   await app.register(instanceRoutes, { prefix: API_PREFIX, instances })
   await app.register(messageRoutes, { prefix: API_PREFIX, messages: services.messages })
+  await app.register(scheduledRoutes, {
+    prefix: API_PREFIX,
+    messages: services.messages,
+    contacts: services.contacts,
+  })
   await app.register(sandboxRoutes, { prefix: API_PREFIX, sandbox })
   await app.register(groupRoutes, { prefix: API_PREFIX, groups })
   // The direct endpoints live at the root (DECISIONS §1).

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
+import type { EntityRef } from '../lib/ids.js'
 
 type Db = Kysely<DB>
 
@@ -43,4 +44,14 @@ export async function findContactByPhone(db: Db, instanceId: number, phone: stri
     .where('instance_id', '=', instanceId)
     .where('phone_number', '=', phone)
     .executeTakeFirst()
+}
+
+export async function findContact(db: Db, tenantId: number, ref: EntityRef) {
+  const query = db
+    .selectFrom('contacts')
+    .select(['id', 'uuid', 'instance_id', 'phone_number'])
+    .where('tenant_id', '=', tenantId)
+  return (
+    'id' in ref ? query.where('id', '=', ref.id) : query.where('uuid', '=', ref.uuid)
+  ).executeTakeFirst()
 }

@@ -250,3 +250,49 @@ export async function listMessages(
   ])
   return { rows, total: Number(total.count) }
 }
+
+export async function listScheduled(
+  db: Db,
+  tenantId: number,
+  filter: {
+    instanceId: number | null
+    from?: string | undefined
+    to?: string | undefined
+    status?: string | undefined
+  },
+  page: { limit: number; offset: number },
+) {
+  let query = db
+    .selectFrom('messages')
+    .where('messages.tenant_id', '=', tenantId)
+    .where('messages.scheduled_at', 'is not', null)
+    .where('messages.direction', '=', 'outgoing')
+  if (filter.instanceId) query = query.where('messages.instance_id', '=', filter.instanceId)
+  if (filter.from) query = query.where('messages.scheduled_at', '>=', filter.from)
+  if (filter.to) query = query.where('messages.scheduled_at', '<=', filter.to)
+  if (filter.status === 'cancelled') query = query.where('messages.error_code', '=', 'CANCELLED')
+  else if (filter.status) query = query.where('messages.status', '=', filter.status as MessageStatus)
+  const [rows, total] = await Promise.all([
+    query
+      .select(MESSAGE_COLUMNS)
+      .orderBy('messages.scheduled_at')
+      .orderBy('messages.id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
+  ])
+  return { rows, total: Number(total.count) }
+}
+
+/** Changes a message still waiting in the queue; answers whether it was still waiting. */
+export async function updatePending(db: Db, id: number, patch: Updateable<MessagesTable>): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set(patch)
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('attempts', '=', 0)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}

@@ -104,7 +104,12 @@ export function createMessageService(deps: {
     sentToday: (instanceId: number) => repo.countSentSince(db, instanceId, startOfDay()),
 
     /** Stores the message as `pending` and queues it; the instance's sender sends it in turn. */
-    async queueText(auth: AuthContext, input: SendTextInput, source = 'api') {
+    async queueText(
+      auth: AuthContext,
+      input: SendTextInput,
+      options: { source?: string; futureOnly?: boolean } = {},
+    ) {
+      const source = options.source ?? 'api'
       const instance = await resolveInstance(auth, input.instance)
       if (input.message.length > MAX_TEXT) {
         throw validationError('message', `The message field must not be greater than ${MAX_TEXT} characters.`)
@@ -113,6 +118,9 @@ export function createMessageService(deps: {
       const scheduledAt = input.schedule_at ? new Date(input.schedule_at) : null
       if (scheduledAt && Number.isNaN(scheduledAt.getTime())) {
         throw validationError('schedule_at', 'The schedule_at field must be a valid date and time.')
+      }
+      if (options.futureOnly && (!scheduledAt || scheduledAt.getTime() <= clock.now().getTime())) {
+        throw validationError('scheduled_at', 'The scheduled_at field must be a date and time in the future.')
       }
       const existing = await deps.conversations.findByChat(db, instance.id, chat.jid)
       for (const guard of deps.guards) await guard(auth, existing ?? null)
@@ -326,6 +334,76 @@ export function createMessageService(deps: {
         from_me: Boolean(r.from_me),
         reacted_at: r.reacted_at,
       }))
+    },
+
+    async listScheduled(
+      auth: AuthContext,
+      filter: {
+        instance_id?: string | undefined
+        from?: string | undefined
+        to?: string | undefined
+        status?: string | undefined
+      },
+      page: { limit: number; offset: number },
+    ) {
+      const instanceId = filter.instance_id
+        ? (await instances.find(auth, filter.instance_id)).id
+        : auth.instanceId
+      return repo.listScheduled(db, auth.tenantId, { ...filter, instanceId }, page)
+    },
+
+    /** Changes a scheduled message that has not gone out yet (409 once it has). */
+    async reschedule(
+      auth: AuthContext,
+      ref: string,
+      patch: { message?: string | undefined; scheduled_at?: string | undefined },
+    ) {
+      const row = await find(auth, ref)
+      if (!row.scheduled_at) throw notFound('Scheduled message')
+      const at = nowIso()
+      const when = patch.scheduled_at ? new Date(patch.scheduled_at) : null
+      if (when && when.getTime() <= clock.now().getTime()) {
+        throw validationError('scheduled_at', 'The scheduled_at field must be a date and time in the future.')
+      }
+      const changed = await repo.updatePending(db, row.id, {
+        ...(patch.message !== undefined ? { body: patch.message } : {}),
+        ...(when
+          ? {
+              scheduled_at: when.toISOString(),
+              expires_at: new Date(when.getTime() + deps.expiryHours * 3_600_000).toISOString(),
+            }
+          : {}),
+        updated_at: at,
+      })
+      if (!changed) throw new AppError('CONFLICT', 'This scheduled message was already sent or cancelled.')
+      sender.wake(row.instance_id)
+      return (await repo.findMessageById(db, row.id))!
+    },
+
+    /** Withdraws a scheduled message that has not gone out yet. */
+    async cancelScheduled(auth: AuthContext, ref: string) {
+      const row = await find(auth, ref)
+      if (!row.scheduled_at) throw notFound('Scheduled message')
+      const at = nowIso()
+      const changed = await repo.updatePending(db, row.id, {
+        status: 'failed',
+        error_code: 'CANCELLED',
+        error_message: 'Cancelled before it was sent',
+        failed_at: at,
+        updated_at: at,
+      })
+      if (!changed) throw new AppError('CONFLICT', 'This scheduled message was already sent or cancelled.')
+      return (await repo.findMessageById(db, row.id))!
+    },
+
+    async sendNow(auth: AuthContext, ref: string) {
+      const row = await find(auth, ref)
+      if (!row.scheduled_at) throw notFound('Scheduled message')
+      const at = nowIso()
+      const changed = await repo.updatePending(db, row.id, { scheduled_at: at, updated_at: at })
+      if (!changed) throw new AppError('CONFLICT', 'This scheduled message was already sent or cancelled.')
+      sender.wake(row.instance_id)
+      return (await repo.findMessageById(db, row.id))!
     },
 
     present(row: MessageRow) {
