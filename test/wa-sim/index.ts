@@ -18,11 +18,5 @@ export {
   textOf,
 } from './party.js'
 export { Phone, parseQr } from './phone.js'
-export {
-  type IqRecord,
-  type LoginRecord,
-  type SimulatorOptions,
-  startSimulator,
-  type UserOptions,
-  WaSimulator,
-} from './server.js'
+export { type SimulatorOptions, startSimulator, type UserOptions, WaSimulator } from './server.js'
+export type { IqRecord, LoginRecord } from './sessions.js'

@@ -1,22 +1,18 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { proto } from 'baileys'
 import { answerAppStateIq } from './app-state.js'
 import { generateKeyPair, type KeyPair, makeCertChain } from './certs.js'
 import { ClientConnection, type Logger } from './connection.js'
 import { Contact } from './contact.js'
 import type { SimContext } from './context.js'
 import { Groups, type SimGroup } from './groups.js'
-import { answerIq, answerRegistrationIq, DEFAULT_PRIVACY, type IqContext } from './iq.js'
-import { pnJid } from './jid.js'
 import { MediaServer } from './media.js'
 import { Network, type SimDevice, type SimUser } from './network.js'
-import { type BinaryNode, node, nodeToString, SERVER_JID, unixNow } from './nodes.js'
+import { type BinaryNode, node, unixNow } from './nodes.js'
 import { Pairing } from './pairing.js'
 import type { Addressing, SimulatedUser } from './party.js'
 import { Phone, type PhoneContext } from './phone.js'
-import { Recorder } from './record.js'
-import { relayMessage, relayReceipt } from './relay.js'
+import { Sessions } from './sessions.js'
 import { createWsServer, type WsServer } from './ws.js'
 
 export interface SimulatorOptions {
@@ -39,18 +35,6 @@ export interface UserOptions {
   autoDeliveryReceipts?: boolean
 }
 
-export interface IqRecord {
-  device?: string
-  xmlns: string
-  type: string
-  children: string[]
-}
-
-export interface LoginRecord {
-  device: string
-  connection: number
-}
-
 /** Starts a simulator listening on 127.0.0.1 and resolves once it accepts connections. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<WaSimulator> {
   const sim = new WaSimulator(options)
@@ -62,7 +46,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Wa
  * A WhatsApp server on loopback: the Noise handshake, pairing, login, prekeys, usync and message
  * routing between real clients (Baileys) and simulated users (phones and contacts).
  */
-export class WaSimulator implements SimContext, PhoneContext, IqContext {
+export class WaSimulator implements SimContext, PhoneContext {
   readonly network = new Network()
   readonly groups = new Groups(this.network, (group, actor, change, except) =>
     this.notifyGroup(group, actor, change, except),
@@ -70,10 +54,11 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
   readonly pairing = new Pairing((device) => this.log(`paired ${device.jid}`))
   readonly rootKey: KeyPair
   readonly media = new MediaServer(() => this.httpUrl)
-  readonly extraIq: IqContext['extraIq'] = new Map()
+  private readonly sessions = new Sessions(this, this.pairing, (device) => this.onDeviceActive(device))
   /** Every iq clients sent, in order: what a client asks the server at login and later. */
-  readonly iqs = new Recorder<IqRecord>()
-  readonly logins = new Recorder<LoginRecord>()
+  readonly iqs = this.sessions.iqs
+  /** Every successful login, in order. */
+  readonly logins = this.sessions.logins
   /** Failures inside simulated devices (e.g. a message that did not decrypt). */
   readonly errors: Array<{ where: string; error: unknown }> = []
 
@@ -81,9 +66,7 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
   private readonly certChain: Uint8Array
   private readonly http: Server
   private readonly wss: WsServer
-  private readonly connections = new Set<ClientConnection>()
   private readonly inboxes = new Map<SimDevice, Promise<void>>()
-  private readonly privacySettings = new Map<string, Map<string, string>>()
   private readonly phones = new Map<SimUser, Phone>()
   private readonly logger?: Logger
   private nextNumber = 1
@@ -96,9 +79,10 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
     this.logger =
       options.log ??
       (process.env.WA_SIM_DEBUG ? (line) => process.stderr.write(`[wa-sim] ${line}\n`) : undefined)
-    this.extraIq.set('w:sync:app:state', (_conn, _device, iq) => answerAppStateIq(iq))
-    this.extraIq.set('w:m', (_conn, _device, iq) => this.media.mediaConnIq(iq))
-    this.extraIq.set('w:g2', (_conn, device, iq) => this.groups.handleIq(device, iq))
+    const extraIq = this.sessions.extraIq
+    extraIq.set('w:sync:app:state', (_conn, _device, iq) => answerAppStateIq(iq))
+    extraIq.set('w:m', (_conn, _device, iq) => this.media.mediaConnIq(iq))
+    extraIq.set('w:g2', (_conn, device, iq) => this.groups.handleIq(device, iq))
     this.wss = createWsServer()
     this.http = createServer((req, res) => {
       if (!this.media.handleDownload(req, res)) res.writeHead(404).end()
@@ -109,14 +93,8 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
         return
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        const conn = new ClientConnection(
-          ws,
-          this.staticKey,
-          this.certChain,
-          this.connectionEvents,
-          this.logger,
-        )
-        this.connections.add(conn)
+        const conn = new ClientConnection(ws, this.staticKey, this.certChain, this.sessions, this.logger)
+        this.sessions.connections.add(conn)
       })
     })
   }
@@ -214,6 +192,14 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
     return group
   }
 
+  /** The phone pushes its history to a device the first time it goes active. */
+  private onDeviceActive(device: SimDevice): void {
+    this.phones
+      .get(device.user)
+      ?.onCompanionActive(device)
+      .catch((err) => this.recordError(`history push to ${device.jid}`, err))
+  }
+
   private notifyGroup(group: SimGroup, actor: SimUser, change: BinaryNode, except?: SimDevice): void {
     const lid = group.addressingMode === 'lid'
     const attrs = {
@@ -229,117 +215,10 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
     }
   }
 
-  // IqContext and PhoneContext
+  // PhoneContext
 
-  activate(conn: ClientConnection, device: SimDevice): void {
-    if (device.connection !== conn || device.active) return
-    device.active = true
-    const held = device.offline.splice(0)
-    for (const stanza of held) conn.send({ ...stanza, attrs: { ...stanza.attrs, offline: '1' } })
-    conn.send(node('ib', { from: SERVER_JID }, [node('offline', { count: held.length })]))
-    this.phones
-      .get(device.user)
-      ?.onCompanionActive(device)
-      .catch((err) => this.recordError(`history push to ${device.jid}`, err))
-  }
-
-  removeCompanion(device: SimDevice, notify = true): void {
-    const conn = device.connection
-    device.companion = undefined
-    device.keys = undefined
-    device.connection = undefined
-    device.active = false
-    device.offline.length = 0
-    this.log(`unlinked ${device.jid}`)
-    if (notify && conn && !conn.closed) {
-      conn.streamError({ code: '401' }, node('conflict', { type: 'device_removed' }))
-    }
-  }
-
-  privacy(device: SimDevice): Map<string, string> {
-    let settings = this.privacySettings.get(device.user.pn)
-    if (!settings) {
-      settings = new Map(DEFAULT_PRIVACY)
-      this.privacySettings.set(device.user.pn, settings)
-    }
-    return settings
-  }
-
-  // Connections
-
-  private readonly connectionEvents = {
-    onPayload: (conn: ClientConnection, payload: proto.ClientPayload) => this.onPayload(conn, payload),
-    onNode: (conn: ClientConnection, stanza: BinaryNode) => this.onNode(conn, stanza),
-    onClose: (conn: ClientConnection) => this.onClose(conn),
-  }
-
-  private onPayload(conn: ClientConnection, payload: proto.ClientPayload): void {
-    if (payload.devicePairingData && !payload.username) {
-      this.pairing.start(conn, payload)
-      return
-    }
-    const device = this.network.findDevice(pnJid(String(payload.username ?? ''), payload.device ?? 0))
-    if (!device?.companion || !conn.clientStatic || !device.companion.noiseKey.equals(conn.clientStatic)) {
-      // A removed or unknown device: the server refuses it as logged out.
-      conn.send(node('failure', { reason: 401, location: 'sim' }))
-      conn.close()
-      return
-    }
-    const previous = device.connection
-    if (previous && !previous.closed) previous.streamError({}, node('conflict', { type: 'replaced' }))
-    device.connection = conn
-    device.active = false
-    conn.deviceJid = device.jid
-    conn.send(
-      node('success', {
-        t: unixNow(),
-        lid: device.lidJid,
-        display_name: device.user.pushName,
-        creation: unixNow() - 86_400,
-        location: 'sim',
-        props: 1,
-        abprops: 1,
-      }),
-    )
-    this.logins.push({ device: device.jid, connection: conn.id })
-    if (!payload.passive) this.activate(conn, device)
-  }
-
-  private onNode(conn: ClientConnection, stanza: BinaryNode): void {
-    const device = conn.deviceJid ? this.network.findDevice(conn.deviceJid) : undefined
-    if (device && device.connection !== conn) return
-    switch (stanza.tag) {
-      case 'iq': {
-        const type = stanza.attrs.type ?? ''
-        if (type !== 'get' && type !== 'set') return
-        this.iqs.push({
-          device: device?.jid,
-          xmlns: stanza.attrs.xmlns ?? '',
-          type,
-          children: Array.isArray(stanza.content) ? stanza.content.map((c) => c.tag) : [],
-        })
-        conn.send(device ? answerIq(this, conn, device, stanza) : answerRegistrationIq(this, conn, stanza))
-        return
-      }
-      case 'message':
-        if (device) relayMessage(this, conn, device, stanza)
-        return
-      case 'receipt':
-        if (device) relayReceipt(this, conn, device, stanza)
-        return
-      default:
-        this.log(`#${conn.id} unhandled ${nodeToString(stanza)}`)
-    }
-  }
-
-  private onClose(conn: ClientConnection): void {
-    this.connections.delete(conn)
-    this.pairing.forget(conn)
-    const device = conn.deviceJid ? this.network.findDevice(conn.deviceJid) : undefined
-    if (device?.connection === conn) {
-      device.connection = undefined
-      device.active = false
-    }
+  removeCompanion(device: SimDevice): void {
+    this.sessions.removeCompanion(device, true)
   }
 
   // Controls
@@ -372,7 +251,7 @@ export class WaSimulator implements SimContext, PhoneContext, IqContext {
   }
 
   async close(): Promise<void> {
-    for (const conn of this.connections) conn.terminate()
+    for (const conn of this.sessions.connections) conn.terminate()
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
     this.http.closeAllConnections()
     await new Promise<void>((resolve) => this.http.close(() => resolve()))
