@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pino from 'pino'
-import { buildApp } from '../../src/app.js'
+import { type AppDeps, buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
 import type { Clock } from '../../src/lib/clock.js'
@@ -14,6 +14,8 @@ export interface TestAppOptions {
   env?: Record<string, string>
   clock?: Clock
   mailer?: Mailer
+  /** Test-only infrastructure for buildApp: a sandbox network the test also joins, the media fetch policy. */
+  deps?: Pick<AppDeps, 'sandboxNetwork' | 'mediaFetch'>
 }
 
 export interface TestApp {
@@ -53,6 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logger: pino({ level: 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.mailer ? { mailer: options.mailer } : {}),
+    ...options.deps,
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
