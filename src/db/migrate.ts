@@ -2,7 +2,8 @@ import { type Kysely, type MigrationResultSet, Migrator } from 'kysely'
 import { migrationProvider } from './migrations/index.js'
 
 function migrator(db: Kysely<any>): Migrator {
-  return new Migrator({ db, provider: migrationProvider })
+  // Branches merged in any order may add migrations older than one already applied.
+  return new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true })
 }
 
 function unwrap(result: MigrationResultSet): string[] {

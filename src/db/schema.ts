@@ -16,7 +16,7 @@ import type {
   InstanceTokensTable,
   LidMappingsTable,
 } from '../instances/table.js'
-import type { MessageReactionsTable, MessagesTable } from '../messages/table.js'
+import type { MessageReactionsTable, MessagesTable, MessageUsageTable } from '../messages/table.js'
 
 /** Every table, as Kysely sees it; each table's type lives beside its domain. */
 export interface DB {
@@ -37,4 +37,5 @@ export interface DB {
   conversations: ConversationsTable
   messages: MessagesTable
   message_reactions: MessageReactionsTable
+  message_usage: MessageUsageTable
 }

@@ -106,17 +106,41 @@ export async function advanceStatus(
   return Number(result.numUpdatedRows) > 0
 }
 
-/** Outgoing messages of the instance created since `since` that did not fail: the day's quota use. */
-export async function countSentSince(db: Db, instanceId: number, since: string): Promise<number> {
+/** Messages the instance queued on `day` (UTC, YYYY-MM-DD): the day's quota use. */
+export async function usageOn(db: Db, instanceId: number, day: string): Promise<number> {
   const row = await db
-    .selectFrom('messages')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .selectFrom('message_usage')
+    .select('queued')
     .where('instance_id', '=', instanceId)
-    .where('direction', '=', 'outgoing')
-    .where('created_at', '>=', since)
-    .where('status', '!=', 'failed')
-    .executeTakeFirstOrThrow()
-  return Number(row.count)
+    .where('day', '=', day)
+    .executeTakeFirst()
+  return row?.queued ?? 0
+}
+
+/**
+ * Takes one message of the day's quota if any is left; answers whether it did. The condition
+ * in the update makes concurrent sends unable to overshoot the limit.
+ */
+export async function takeQuota(
+  db: Db,
+  instanceId: number,
+  day: string,
+  limit: number,
+  at: string,
+): Promise<boolean> {
+  await db
+    .insertInto('message_usage')
+    .values({ instance_id: instanceId, day, queued: 0, updated_at: at })
+    .onConflict((oc) => oc.columns(['instance_id', 'day']).doNothing())
+    .execute()
+  const result = await db
+    .updateTable('message_usage')
+    .set({ queued: sql<number>`queued + 1`, updated_at: at })
+    .where('instance_id', '=', instanceId)
+    .where('day', '=', day)
+    .where('queued', '<', limit)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
 }
 
 /** Queued messages of the instance ahead of (older than) `beforeId`, for the expected wait. */

@@ -51,10 +51,8 @@ export function createMessageService(deps: {
   const { db, clock, instances, sender } = deps
   const nowIso = () => clock.now().toISOString()
 
-  function startOfDay(): string {
-    const now = clock.now()
-    return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString()
-  }
+  /** The quota's day: UTC. */
+  const today = () => clock.now().toISOString().slice(0, 10)
 
   async function resolveInstance(auth: AuthContext, ref: string | undefined) {
     if (ref !== undefined) return instances.find(auth, ref)
@@ -94,14 +92,10 @@ export function createMessageService(deps: {
     return { jid: phone ? phoneJid(phone) : jid, phone: phone ?? null }
   }
 
-  async function remainingQuota(instanceId: number, dailyLimit: number): Promise<number> {
-    return Math.max(0, dailyLimit - (await repo.countSentSince(db, instanceId, startOfDay())))
-  }
-
   return {
     find,
 
-    sentToday: (instanceId: number) => repo.countSentSince(db, instanceId, startOfDay()),
+    sentToday: (instanceId: number) => repo.usageOn(db, instanceId, today()),
 
     /** Stores the message as `pending` and queues it; the instance's sender sends it in turn. */
     async queueText(
@@ -124,21 +118,18 @@ export function createMessageService(deps: {
       }
       const existing = await deps.conversations.findByChat(db, instance.id, chat.jid)
       for (const guard of deps.guards) await guard(auth, existing ?? null)
-      const remaining = await remainingQuota(instance.id, instance.daily_limit)
-      if (remaining <= 0) {
-        throw new AppError(
-          'QUOTA_EXCEEDED',
-          `The daily limit of ${instance.daily_limit} messages of this instance is reached.`,
-          {
-            daily_limit: instance.daily_limit,
-            remaining_quota: 0,
-          },
-        )
-      }
       const quoted = input.reply_to ? await quotedId(instance.id, auth.tenantId, input.reply_to) : null
       const at = nowIso()
       const expiresFrom = scheduledAt ?? clock.now()
       const id = await db.transaction().execute(async (trx) => {
+        // Every queued message counts, also one that fails later: attempts are what WhatsApp sees.
+        if (!(await repo.takeQuota(trx, instance.id, today(), instance.daily_limit, at))) {
+          throw new AppError(
+            'QUOTA_EXCEEDED',
+            `The daily limit of ${instance.daily_limit} messages of this instance is reached.`,
+            { daily_limit: instance.daily_limit, remaining_quota: 0 },
+          )
+        }
         const contactId = chat.phone
           ? await deps.contacts.seen(trx, {
               tenantId: auth.tenantId,
@@ -214,7 +205,8 @@ export function createMessageService(deps: {
             min: instance.send_delay_min,
             max: instance.send_delay_max,
           })
-      return { row, delaySeconds: delay, remainingQuota: remaining - 1 }
+      const remaining = Math.max(0, instance.daily_limit - (await repo.usageOn(db, instance.id, today())))
+      return { row, delaySeconds: delay, remainingQuota: remaining }
     },
 
     async list(

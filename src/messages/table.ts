@@ -62,3 +62,11 @@ export interface MessageReactionsTable {
 }
 
 export type Message = Selectable<MessagesTable>
+
+export interface MessageUsageTable {
+  instance_id: number
+  /** UTC day, YYYY-MM-DD. */
+  day: string
+  queued: number
+  updated_at: string
+}
