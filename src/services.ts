@@ -95,7 +95,7 @@ export function createServices(deps: AppDeps) {
     usage: () => usage,
   })
 
-  const contacts = createContactService()
+  const contacts = createContactService({ db })
   const conversations = createConversationService()
   const ingestion = createIngestion({
     db,
