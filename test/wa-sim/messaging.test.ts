@@ -132,4 +132,18 @@ describe('1:1 end-to-end encrypted messages', () => {
     expect(read.key.remoteJid).toBe(bob.lid)
     expect(sim.errors).toEqual([])
   })
+
+  it("shows messages written on the phone as the client's own", async () => {
+    const id = await phone.sendText(alice.jid, 'typed on the phone')
+    expect(textOf(await alice.waitForMessage((m) => m.id === id))).toBe('typed on the phone')
+    const { message } = await client.waitForUpsert((m) => m.key.id === id)
+    expect(message.key.fromMe).toBe(true)
+    expect(message.key.remoteJid).toBe(alice.jid)
+    expect(textOf(message.message)).toBe('typed on the phone')
+  })
+
+  it('answers number lookups: registered contacts exist, unknown numbers do not', async () => {
+    const results = await client.sock.onWhatsApp(alice.phoneNumber, '5511000000099')
+    expect(results).toEqual([{ jid: alice.jid, exists: true }])
+  })
 })

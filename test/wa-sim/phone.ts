@@ -7,7 +7,7 @@ import { type HistoryChat, type HistoryMessage, initialHistory } from './history
 import type { SimDevice, SimUser } from './network.js'
 import { node, SERVER_JID, unixNow } from './nodes.js'
 import type { LinkCodeFinish, Pairing, PairingAccount } from './pairing.js'
-import { type Addressing, newMessageId, SimulatedUser } from './party.js'
+import { type Addressing, newMessageId, SimulatedUser, stanzaType } from './party.js'
 
 const pbkdf2Async = promisify(pbkdf2)
 
@@ -173,6 +173,26 @@ export class Phone extends SimulatedUser implements PairingAccount {
     const { type, ciphertext } = await this.encryptFor(device, plaintext)
     const attrs = { from: this.user.jid, id: newMessageId(), t: unixNow(), type: 'text', category: 'peer' }
     this.ctx.deliver(device, node('message', attrs, [node('enc', { v: 2, type }, ciphertext)]), this.device)
+  }
+
+  /**
+   * Writes to `to` from the phone itself: the recipient gets the message, and every linked device
+   * gets a device-sent copy naming the chat, which clients show as their own (fromMe) message.
+   */
+  async sendFromPhone(to: string, message: proto.IMessage): Promise<string> {
+    const id = await this.sendMessage(to, message)
+    const copy = proto.Message.encode({ deviceSentMessage: { destinationJid: to, message } }).finish()
+    const attrs = { from: this.user.jid, recipient: to, id, t: unixNow(), type: stanzaType(message) }
+    for (const device of this.user.companions()) {
+      if (!device.keys) continue
+      const { type, ciphertext } = await this.encryptFor(device, copy)
+      this.ctx.deliver(device, node('message', attrs, [node('enc', { v: 2, type }, ciphertext)]), this.device)
+    }
+    return id
+  }
+
+  sendText(to: string, text: string): Promise<string> {
+    return this.sendFromPhone(to, { conversation: text })
   }
 
   /** Unlinks a companion (all of them when no jid is given), as "Log out" in Linked devices does. */
