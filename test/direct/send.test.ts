@@ -144,6 +144,31 @@ describe('direct sends: text, reactions, deletes', () => {
     expect(network.reachedTotal).toBe(before)
   })
 
+  it('an instance past its daily quota answers 429 QUOTA_EXCEEDED; reactions still go', async () => {
+    const limited = await sandboxInstance(app, owner.token, { phone: '15552220002' })
+    await app.request('PATCH', `/api/v1/instances/${limited.uuid}`, {
+      token: owner.token,
+      body: { daily_limit: 1 },
+    })
+    const queued = await app.request('POST', '/api/v1/messages/send', {
+      token: owner.token,
+      body: { instance_id: limited.uuid, recipient: '15557770001', message: 'takes the only one' },
+    })
+    expect(queued.status).toBe(201)
+    const host = { token: owner.token, headers: { host: limited.host } }
+    const res = await app.request('POST', '/send-message', {
+      ...host,
+      body: { to: '15557770001', message: 'x' },
+    })
+    expect(res.status).toBe(429)
+    expect(res.body.error.code).toBe('QUOTA_EXCEEDED')
+    const reaction = await app.request('POST', '/send-reaction', {
+      ...host,
+      body: { to: '15557770001', message_id: '3EB0AB', emoji: '👍' },
+    })
+    expect(reaction.status).toBe(200)
+  })
+
   it('an instance that is not connected answers 409 INSTANCE_NOT_CONNECTED', async () => {
     const waiting = await sandboxInstance(app, owner.token, { connect: false })
     const host = { token: owner.token, headers: { host: waiting.host } }
