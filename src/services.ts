@@ -11,12 +11,15 @@ import type { Database } from './db/database.js'
 import { parseJson } from './db/dialect.js'
 import { createMediaFetcher, type MediaFetchOptions } from './direct/media-url.js'
 import { createDirectService } from './direct/service.js'
+import type { BaileysEngineOptions } from './engine/baileys/index.js'
+import { DeferredEngine } from './engine/deferred.js'
 import type { EngineEvents } from './engine/events.js'
 import { SandboxEngine, type SandboxEngineOptions, SandboxNetwork } from './engine/sandbox/index.js'
+import type { AuthStateStore, Engine } from './engine/types.js'
 import { createEventDispatcher } from './events/outbox.js'
 import { createGroupService } from './groups/service.js'
 import { createInstanceService, type InstanceUsage } from './instances/service.js'
-import { createSupervisor, type EngineFactory } from './instances/supervisor.js'
+import { createSupervisor, type EngineFactory, type InstanceRow } from './instances/supervisor.js'
 import { createInstanceTokens } from './instances/tokens.js'
 import { type Clock, systemClock } from './lib/clock.js'
 import type { Cipher } from './lib/secrets.js'
@@ -178,23 +181,57 @@ export function createServices(deps: AppDeps) {
   }
 }
 
-/** The engines production makes; exported so that tests can wrap it (to keep hold of the engines). */
-export function defaultEngineFactory(network: SandboxNetwork, logger: Logger): EngineFactory {
+/** What the engines of a process are made with. */
+export interface EngineFactoryOptions {
+  /** The simulated network that sandbox instances join. */
+  network: SandboxNetwork
+  /** The application's logger: each engine logs through a child that names its instance. */
+  logger: Logger
+  /** Socket options for every Baileys connection, over the defaults (tests point them at a simulator). */
+  baileysSocket?: BaileysEngineOptions['socket']
+}
+
+/** The engines production makes; exported so that tests can reuse it (with their own socket options). */
+export function createEngineFactory(options: EngineFactoryOptions): EngineFactory {
   return (instance, auth) => {
     if (instance.engine === 'sandbox') {
       const settings = parseJson<SandboxInstanceSettings>(instance.settings, {})
       return new SandboxEngine({
-        network,
+        network: options.network,
         instanceId: instance.uuid,
         auth,
         name: instance.name,
         settings: { autoDeliver: settings.auto_deliver !== false },
         qr: sandboxQrOptions(settings),
-        logger,
+        logger: options.logger.child({ instance: instance.id }),
       })
     }
-    throw new Error('The Baileys engine is not available in this build')
+    return baileysEngine(instance, auth, options)
   }
+}
+
+/** The production factory with default socket options (kept for the callers that wrap it). */
+export function defaultEngineFactory(network: SandboxNetwork, logger: Logger): EngineFactory {
+  return createEngineFactory({ network, logger })
+}
+
+/**
+ * A real WhatsApp connection on the instance's stored session. Baileys loads with the first
+ * instance that connects. It logs every frame at debug and much at info, so its logger stays at
+ * warn unless the server itself runs at debug or trace.
+ */
+function baileysEngine(instance: InstanceRow, auth: AuthStateStore, options: EngineFactoryOptions): Engine {
+  const level = options.logger.level === 'info' ? 'warn' : options.logger.level
+  const logger = options.logger.child({ instance: instance.id, engine: 'baileys' }, { level })
+  const socket = options.baileysSocket
+  return new DeferredEngine(
+    'baileys',
+    async () => {
+      const { BaileysEngine } = await import('./engine/baileys/index.js')
+      return new BaileysEngine({ auth, logger, ...(socket ? { socket } : {}) })
+    },
+    (error, event) => logger.error({ err: error, event }, 'engine listener failed'),
+  )
 }
 
 /** The settings a sandbox instance takes (`settings` of `POST/PATCH /instances`). */
