@@ -21,6 +21,8 @@ export interface ContactsTable {
   notes: string | null
   custom_fields: unknown | null
   profile_picture_url: string | null
+  /** Names and number folded to lower case without accents, for substring search (kept by the service). */
+  search_text: string | null
   created_at: string
   updated_at: string
 }

@@ -23,6 +23,8 @@ export interface ConversationsTable {
   paused_by: string | null
   pause_reason: string | null
   resumed_at: string | null
+  /** Names and number folded to lower case without accents, for substring search (kept by the service). */
+  search_text: string | null
   created_at: string
   updated_at: string
 }

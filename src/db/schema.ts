@@ -17,6 +17,7 @@ import type {
   LidMappingsTable,
 } from '../instances/table.js'
 import type { MessageReactionsTable, MessagesTable, MessageUsageTable } from '../messages/table.js'
+import type { ConversationTagsTable, TagsTable } from '../tags/table.js'
 
 /** Every table, as Kysely sees it; each table's type lives beside its domain. */
 export interface DB {
@@ -37,5 +38,7 @@ export interface DB {
   conversations: ConversationsTable
   messages: MessagesTable
   message_reactions: MessageReactionsTable
+  tags: TagsTable
+  conversation_tags: ConversationTagsTable
   message_usage: MessageUsageTable
 }
