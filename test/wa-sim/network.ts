@@ -99,10 +99,6 @@ export class Network {
     return user
   }
 
-  users(): SimUser[] {
-    return [...this.byPn.values()]
-  }
-
   findUser(jid: string): SimUser | undefined {
     const parsed = parseJid(jid)
     if (!parsed) return undefined

@@ -14,14 +14,15 @@ export type Addressing = 'pn' | 'lid'
 
 export interface ReceivedMessage {
   id: string
-  /** The chat: this user for 1:1 messages, or a group jid. */
+  /** The chat: this user for 1:1 messages, the group jid, or for device-sent copies their chat. */
   chat: string
   /** Sender user, as a phone-number jid (`number@s.whatsapp.net`). */
   from: string
-  /** Sender device, as it appeared on the stanza. */
+  /** Sender device, as a phone-number jid with its device (`number:7@s.whatsapp.net`). */
   fromDevice: string
   /** Stanza `type` (text, media, reaction...). */
   type: string
+  /** How it travelled: `pkmsg` (opens a session), `msg`, or `skmsg` (group sender key). */
   encType: string
   message: proto.IMessage
   timestamp: number

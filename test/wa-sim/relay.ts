@@ -118,7 +118,9 @@ export function relayReceipt(
     t: stanza.attrs.t ?? String(unixNow()),
   }
   if (isGroup(to)) attrs.participant = senderJid
-  if (stanza.attrs.type) attrs.type = stanza.attrs.type
+  // A client that is not "active" confirms delivery with type=inactive: it is a delivery all the same.
+  const type = stanza.attrs.type
+  if (type && type !== 'inactive') attrs.type = type
   const forwarded = node('receipt', attrs, stanza.content)
   for (const device of target?.devices.values() ?? []) {
     if (device !== sender && (device.receiver || device.companion)) ctx.deliver(device, forwarded, sender)

@@ -114,10 +114,6 @@ export class WaSimulator implements SimContext, PhoneContext {
     return `http://127.0.0.1:${this.port}`
   }
 
-  get httpServer(): Server {
-    return this.http
-  }
-
   async listen(port: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject)
