@@ -146,4 +146,36 @@ describe('1:1 end-to-end encrypted messages', () => {
     const results = await client.sock.onWhatsApp(alice.phoneNumber, '5511000000099')
     expect(results).toEqual([{ jid: alice.jid, exists: true }])
   })
+
+  it("carries the client's reactions, edits, revokes and read receipts to the contact", async () => {
+    const sent = await client.sock.sendMessage(alice.jid, { text: 'first draft' })
+    const key = sent?.key
+    if (!key) throw new Error('no key')
+    await alice.waitForMessage((m) => m.id === key.id)
+
+    const edited = await client.sock.sendMessage(alice.jid, { text: 'final text', edit: key })
+    const edit = await alice.waitForMessage((m) => m.id === edited?.key.id)
+    const protocol = edit.message.protocolMessage
+    expect(protocol?.type).toBe(proto.Message.ProtocolMessage.Type.MESSAGE_EDIT)
+    expect(protocol?.key?.id).toBe(key.id)
+    expect(textOf(protocol?.editedMessage)).toBe('final text')
+
+    const incoming = await alice.sendText(phone.jid, 'react to this')
+    const { message } = await client.waitForUpsert((m) => m.key.id === incoming)
+    const reacted = await client.sock.sendMessage(alice.jid, { react: { text: '❤️', key: message.key } })
+    const reaction = await alice.waitForMessage((m) => m.id === reacted?.key.id)
+    expect(reaction.type).toBe('reaction')
+    expect(reaction.message.reactionMessage?.text).toBe('❤️')
+    expect(reaction.message.reactionMessage?.key?.id).toBe(incoming)
+
+    await client.sock.readMessages([message.key])
+    const read = await alice.waitForReceipt((r) => r.ids.includes(incoming) && r.type === 'read')
+    expect(read.from).toBe(phone.jid)
+
+    const deleted = await client.sock.sendMessage(alice.jid, { delete: key })
+    const revoke = await alice.waitForMessage((m) => m.id === deleted?.key.id)
+    expect(revoke.message.protocolMessage?.type).toBe(proto.Message.ProtocolMessage.Type.REVOKE)
+    expect(revoke.message.protocolMessage?.key?.id).toBe(key.id)
+    expect(sim.errors).toEqual([])
+  })
 })
