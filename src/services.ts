@@ -27,6 +27,7 @@ import { createMailer, type Mailer } from './mail/mailer.js'
 import { createIngestion } from './messages/ingestion.js'
 import { createSender } from './messages/sender.js'
 import { createMessageService, type SendGuard } from './messages/service.js'
+import { createSandboxRecordStore } from './sandbox/record-store.js'
 import { createSandboxService } from './sandbox/service.js'
 
 /** Infrastructure handed to the application: production passes real ones, tests pass local or controllable ones. */
@@ -77,7 +78,10 @@ export function createServices(deps: AppDeps) {
   const instanceTokens = createInstanceTokens({ db, clock })
 
   const dispatcher = createEventDispatcher({ db, clock, logger: deps.logger })
-  const sandboxNetwork = deps.sandboxNetwork ?? new SandboxNetwork()
+  // What reaches the sandbox's WhatsApp is kept in the database, so that a resend after a crash
+  // is recognized as the message the server already has.
+  const sandboxNetwork =
+    deps.sandboxNetwork ?? new SandboxNetwork({ store: createSandboxRecordStore(db, clock) })
   const supervisor = createSupervisor({
     db,
     clock,

@@ -17,6 +17,7 @@ import type {
   LidMappingsTable,
 } from '../instances/table.js'
 import type { MessageReactionsTable, MessagesTable, MessageUsageTable } from '../messages/table.js'
+import type { SandboxRecordsTable } from '../sandbox/table.js'
 import type { ConversationTagsTable, TagsTable } from '../tags/table.js'
 
 /** Every table, as Kysely sees it; each table's type lives beside its domain. */
@@ -41,4 +42,5 @@ export interface DB {
   tags: TagsTable
   conversation_tags: ConversationTagsTable
   message_usage: MessageUsageTable
+  sandbox_records: SandboxRecordsTable
 }

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { answerAppStateIq } from './app-state.js'
@@ -6,6 +7,7 @@ import { ClientConnection, type Logger } from './connection.js'
 import { Contact } from './contact.js'
 import type { SimContext } from './context.js'
 import { Groups, type SimGroup } from './groups.js'
+import { lidJid, pnJid } from './jid.js'
 import { MediaServer } from './media.js'
 import { Network, type SimDevice, type SimUser } from './network.js'
 import { type BinaryNode, node, unixNow } from './nodes.js'
@@ -124,10 +126,15 @@ export class WaSimulator implements SimContext, PhoneContext {
   }
 
   private newUser(options: UserOptions, fallbackName: string) {
-    const n = this.nextNumber++
-    const pn = options.phoneNumber?.replace(/[^0-9]/g, '') ?? `55119${String(n).padStart(8, '0')}`
-    const lid = options.lid ?? `${100000000000000 + n * 7919 + Math.floor(Math.random() * 1000) * 100000}`
-    return this.network.addUser(pn, lid, options.pushName ?? fallbackName)
+    let pn = options.phoneNumber?.replace(/[^0-9]/g, '')
+    while (!pn || (!options.phoneNumber && this.network.findUser(pnJid(pn)))) {
+      pn = `55119${String(this.nextNumber++).padStart(8, '0')}`
+    }
+    let lid = options.lid
+    while (!lid || (!options.lid && this.network.findUser(lidJid(lid)))) {
+      lid = `${randomInt(1, 10)}${String(randomInt(0, 10 ** 14)).padStart(14, '0')}`
+    }
+    return this.network.addUser(pn, lid, options.pushName ?? `${fallbackName} ${pn.slice(-4)}`)
   }
 
   /** An account whose phone can link clients (QR or pairing code) and unlink them. */
@@ -140,7 +147,7 @@ export class WaSimulator implements SimContext, PhoneContext {
 
   /** Another WhatsApp user, with a real Signal identity, that clients can write to and hear from. */
   createContact(options: UserOptions = {}): Contact {
-    const user = this.newUser(options, `Contact ${this.nextNumber - 1}`)
+    const user = this.newUser(options, 'Contact')
     return new Contact(
       this,
       user,

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely'
 import * as foundation from './2026112201_foundation.js'
 import * as instances from './2026112202_instances.js'
 import * as messaging from './2026112203_messaging.js'
+import * as sandbox from './2026112204_sandbox.js'
 import * as inbox from './2026112205_inbox.js'
 import * as messageUsage from './2026112207_message_usage.js'
 
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '2026112201_foundation': foundation,
   '2026112202_instances': instances,
   '2026112203_messaging': messaging,
+  '2026112204_sandbox': sandbox,
   '2026112205_inbox': inbox,
   '2026112207_message_usage': messageUsage,
 }

@@ -190,7 +190,10 @@ export class SandboxEngine extends SandboxOperations implements Engine, SandboxP
     status: 'delivered' | 'read' | 'played',
     options?: { chatJid?: string; from?: string },
   ): Promise<void> {
-    controls.receipt(this, this.requireLinked(), messageId, status, options)
+    const me = this.requireLinked()
+    // A message sent before a restart is no longer in memory; the network's store knows its chat.
+    const sent = options?.chatJid ? undefined : await this.network.findSent(me.phone, messageId)
+    controls.receipt(this, me, messageId, status, sent ? { ...options, chatJid: sent.to } : options)
     await this.network.settle()
   }
 

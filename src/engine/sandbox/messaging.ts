@@ -59,29 +59,34 @@ export interface OutgoingMessage {
 
 /**
  * Accepts a message on the simulated server: records it, tells the sender (`message` out, `sent`),
- * hands it to sandbox recipients and acknowledges delivery as the settings say.
+ * hands it to sandbox recipients and acknowledges delivery as the settings say. A resend of an id
+ * the server has already accepted answers the same result and does nothing else.
  */
-export function sendOutgoing(
+export async function sendOutgoing(
   session: SandboxSession,
   me: SandboxAccount,
   target: SandboxTarget,
   message: OutgoingMessage,
-): SendResult {
+): Promise<SendResult> {
   const { network } = session
   const id = message.id ?? network.nextMessageId()
-  const at = network.clock.now()
   const mentions = message.mentions?.map(toChatJid).filter((jid): jid is string => !!jid)
-  network.recordSend({
-    instanceId: session.instanceId,
-    from: me.phone,
-    to: target.jid,
-    id,
-    type: message.type,
-    text: message.text,
-    caption: message.caption,
-    media: message.media,
-    at,
-  })
+  const accepted = await network.accept(
+    {
+      instanceId: session.instanceId,
+      from: me.phone,
+      to: target.jid,
+      id,
+      type: message.type,
+      text: message.text,
+      caption: message.caption,
+      media: message.media,
+      at: network.clock.now(),
+    },
+    message.id === undefined,
+  )
+  if (accepted.repeated) return { id, timestamp: accepted.at, chatJid: accepted.to }
+  const { at } = accepted
   const base = {
     id,
     senderLid: me.lid,
@@ -137,30 +142,34 @@ function receiptToSender(
   )
 }
 
-/** Records a reaction, edit or revoke, and shows it to both sides of the chat. */
-export function sendAction(
+/** Records a reaction, edit or revoke, and shows it to both sides of the chat (once per id, as messages). */
+export async function sendAction(
   session: SandboxSession,
   me: SandboxAccount,
   target: SandboxTarget,
   action: Pick<ReachedRecord, 'type' | 'targetId' | 'emoji' | 'text'> & { id?: string },
   show: (chatJid: string, fromMe: boolean) => void,
   showTo: (chatJid: string) => Delivery,
-): SendResult {
+): Promise<SendResult> {
   const { network } = session
   const id = action.id ?? network.nextMessageId()
-  const at = network.clock.now()
   const { type, targetId, emoji, text } = action
-  network.recordSend({
-    instanceId: session.instanceId,
-    from: me.phone,
-    to: target.jid,
-    id,
-    at,
-    type,
-    targetId,
-    emoji,
-    text,
-  })
+  const accepted = await network.accept(
+    {
+      instanceId: session.instanceId,
+      from: me.phone,
+      to: target.jid,
+      id,
+      at: network.clock.now(),
+      type,
+      targetId,
+      emoji,
+      text,
+    },
+    action.id === undefined,
+  )
+  if (accepted.repeated) return { id, timestamp: accepted.at, chatJid: accepted.to }
+  const { at } = accepted
   show(target.jid, true)
   for (const phone of recipientsOf(session, target, me)) network.deliver(phone, showTo(chatFor(target, me)))
   return { id, timestamp: at, chatJid: target.jid }

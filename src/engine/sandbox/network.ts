@@ -5,7 +5,13 @@ import type { EngineEventName, EngineEvents } from '../events.js'
 import { LID_SERVER } from '../jid.js'
 import { LruMap } from '../lru.js'
 import { SandboxGroups } from './groups.js'
-import { type ReachedFilter, ReachedLog, type ReachedRecord } from './record.js'
+import {
+  type AcceptedSend,
+  type ReachedFilter,
+  ReachedLog,
+  type ReachedRecord,
+  type SandboxRecordStore,
+} from './record.js'
 
 /** A sandbox engine as the network sees it. */
 export interface SandboxPeer {
@@ -25,6 +31,11 @@ export interface SandboxNetworkOptions {
   idPrefix?: string
   /** Fetches the bytes of media given by URL to `inbound`, for `downloadMedia`. */
   fetchMedia?: (url: string) => Promise<Buffer>
+  /**
+   * Keeps the record of what reached WhatsApp beyond this process; without one, resends are
+   * recognized while the message is still in the (bounded) memory of this network.
+   */
+  store?: SandboxRecordStore
   onTaskError?: (error: unknown) => void
 }
 
@@ -33,6 +44,16 @@ export interface IndexedMessage {
   from: string
   to: string
   outgoing: boolean
+  /** When the server accepted it (outgoing messages). */
+  at?: number
+}
+
+/** The server's answer to an outgoing message: when it took it and where, and whether it had it already. */
+export interface Acceptance {
+  at: number
+  to: string
+  /** The sender had sent this id before: nothing was recorded or delivered again. */
+  repeated: boolean
 }
 
 /** Hands something to one engine; `queued` when it waited in a mailbox while the engine was offline. */
@@ -62,6 +83,9 @@ export class SandboxNetwork {
   private readonly mailboxMediaBytes: number
   private readonly idPrefix: string
   private readonly onTaskError: (error: unknown) => void
+  private readonly store?: SandboxRecordStore
+  /** Acceptances still being written, by sender and id, so that a concurrent resend waits for them. */
+  private readonly accepting = new Map<string, Promise<Acceptance>>()
   private queue: (() => void)[] = []
   private scheduled = false
   private idleWaiters: (() => void)[] = []
@@ -77,6 +101,7 @@ export class SandboxNetwork {
     this.idPrefix = (options.idPrefix ?? randomBytes(4).toString('hex')).toUpperCase()
     this.groups = new SandboxGroups(this.idPrefix)
     this.fetchMedia = options.fetchMedia
+    this.store = options.store
     this.onTaskError = options.onTaskError ?? (() => {})
   }
 
@@ -183,9 +208,52 @@ export class SandboxNetwork {
 
   // ── record and index ────────────────────────────────────────────────────
 
-  recordSend(entry: Omit<ReachedRecord, 'seq'>): ReachedRecord {
-    this.index.set(entry.id, { from: entry.from, to: entry.to, outgoing: true })
-    return this.log.add(entry)
+  /**
+   * The server takes an outgoing message, once per sender and id: a resend of an id it already
+   * accepted from that sender (a retry, a restarted server) answers that first acceptance and is
+   * neither recorded nor delivered again. Resolves once the record is durable (in the store, when
+   * there is one). `fresh` says the id was just generated here, so that no earlier send can hold it.
+   */
+  async accept(send: AcceptedSend, fresh = false): Promise<Acceptance> {
+    const key = `${send.from}/${send.id}`
+    const pending = this.accepting.get(key)
+    if (pending) return { ...(await pending), repeated: true }
+    const known = fresh ? undefined : this.findInMemory(send.from, send.id)
+    if (known) return { ...known, repeated: true }
+    if (!this.store) return this.record(send)
+    const work = (async () => {
+      const stored = fresh ? undefined : await this.store!.find(send.from, send.id)
+      if (stored) return { at: stored.at, to: stored.to, repeated: true }
+      await this.store!.add(send)
+      return this.record(send)
+    })()
+    this.accepting.set(key, work)
+    try {
+      return await work
+    } finally {
+      this.accepting.delete(key)
+    }
+  }
+
+  /** Where and when the server accepted message `id` from `from`, if it did. */
+  async findSent(from: string, id: string): Promise<{ at: number; to: string } | undefined> {
+    const known = this.findInMemory(from, id)
+    if (known || !this.store) return known
+    const stored = await this.store.find(from, id)
+    return stored && { at: stored.at, to: stored.to }
+  }
+
+  private findInMemory(from: string, id: string): { at: number; to: string } | undefined {
+    const known = this.index.peek(id)
+    return known?.outgoing && known.from === from && known.at !== undefined
+      ? { at: known.at, to: known.to }
+      : undefined
+  }
+
+  private record(send: AcceptedSend): Acceptance {
+    this.index.set(send.id, { from: send.from, to: send.to, outgoing: true, at: send.at })
+    this.log.add(send)
+    return { at: send.at, to: send.to, repeated: false }
   }
 
   /** Everything that reached WhatsApp (bounded by `recordLimit`), oldest first. */

@@ -24,6 +24,20 @@ export interface ReachedRecord {
   at: number
 }
 
+/** A message the simulated server accepted, as a store keeps it. */
+export type AcceptedSend = Omit<ReachedRecord, 'seq'>
+
+/**
+ * Where a sandbox network keeps what reached WhatsApp beyond the life of the process (a
+ * database table, say), so that a resend of an id accepted before a restart is recognized as one.
+ */
+export interface SandboxRecordStore {
+  /** The message `from` sent under `id`, if the server accepted one. */
+  find(from: string, id: string): Promise<AcceptedSend | undefined>
+  /** Keeps an accepted message; resolves only once it is durable. */
+  add(send: AcceptedSend): Promise<void>
+}
+
 export interface ReachedFilter {
   instanceId?: string
   from?: string

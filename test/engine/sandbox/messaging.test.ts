@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { connectedEngine, makeNetwork } from './setup.js'
 
 const ME = '5511900000001'
+const OTHER = '5511900000002'
+const THIRD = '5511900000003'
 const CONTACT = '5511987654321'
 
 describe('sandbox engine: sending', () => {
@@ -126,15 +128,35 @@ describe('sandbox engine: sending', () => {
     expect(network.reachedTotal).toBe(5)
   })
 
-  it('shows a message sent twice under one id (a sender that retried blindly)', async () => {
-    const { network } = makeNetwork()
-    const { engine } = await connectedEngine(network, ME)
+  it('takes a resend of an id it accepted as the same message: same answer, nothing twice', async () => {
+    const { network, clock } = makeNetwork()
+    const { engine, events } = await connectedEngine(network, ME)
+    const peer = await connectedEngine(network, OTHER)
     const id = engine.generateMessageId()
-    await engine.sendText({ to: CONTACT, text: 'once', id })
-    await engine.sendText({ to: CONTACT, text: 'once', id })
-    await engine.sendText({ to: CONTACT, text: 'other' })
-    expect(network.duplicateIds()).toEqual([id])
-    expect(network.duplicateIds({ instanceId: 'someone-else' })).toEqual([])
+    const first = await engine.sendText({ to: OTHER, text: 'once', id })
+    clock.advance(5_000)
+    expect(await engine.sendText({ to: OTHER, text: 'once', id })).toEqual(first)
+    // Two sends of one id at the same time: one message as well.
+    const twin = engine.generateMessageId()
+    const [a, b] = await Promise.all([
+      engine.sendText({ to: OTHER, text: 'twin', id: twin }),
+      engine.sendText({ to: OTHER, text: 'twin', id: twin }),
+    ])
+    expect(b).toEqual(a)
+    const reaction = engine.generateMessageId()
+    await engine.sendReaction({ chatJid: OTHER, messageId: id, emoji: '👍', id: reaction })
+    await engine.sendReaction({ chatJid: OTHER, messageId: id, emoji: '👍', id: reaction })
+    await network.settle()
+    expect(network.reached().map((r) => r.id)).toEqual([id, twin, reaction])
+    expect(network.duplicateIds()).toEqual([])
+    expect(peer.events.of('message').map((m) => m.id)).toEqual([id, twin])
+    expect(peer.events.of('reaction')).toHaveLength(1)
+    expect(events.of('message').map((m) => m.id)).toEqual([id, twin])
+    expect(events.of('receipt').filter((r) => r.status === 'sent')).toHaveLength(2)
+    // Another sender may use the same id: ids are per sender.
+    const third = await connectedEngine(network, THIRD)
+    await third.engine.sendText({ to: OTHER, text: 'mine', id })
+    expect(network.reached({ id }).map((r) => r.from)).toEqual([ME, THIRD])
   })
 
   it('shows its own reactions, edits and revokes as events', async () => {
