@@ -1,8 +1,8 @@
 import { httpRequest } from '../test/helpers/http.js'
+import { onPostgres } from './databases.js'
 import { type Measurement, measure, printTable, startTarget } from './http.js'
 
-/** Bare Fastify JSON route vs. the real endpoints, in one run; target: GET /auth/me ≥ 50 % of bare on SQLite. */
-export async function benchAuth(label: string, env: Record<string, string>): Promise<number> {
+async function run(label: string, env: Record<string, string>): Promise<number> {
   const target = await startTarget(env)
   try {
     const password = 'bench-password-123'
@@ -30,4 +30,16 @@ export async function benchAuth(label: string, env: Record<string, string>): Pro
   } finally {
     await target.stop()
   }
+}
+
+/** Bare Fastify JSON route vs. the real endpoints, in one run; target: GET /auth/me ≥ 50 % of bare on SQLite. */
+export async function benchAuth(): Promise<void> {
+  const ratio = await run('SQLite', {})
+  console.log(
+    `\nGET /auth/me on SQLite: ${(ratio * 100).toFixed(0)} % of the bare route (target ≥ 50 %): ${ratio >= 0.5 ? 'met' : 'NOT met'}`,
+  )
+  await onPostgres('GET /auth/me', async (url) => {
+    const pgRatio = await run('PostgreSQL', { BENCH_DATABASE_URL: url })
+    console.log(`GET /auth/me on PostgreSQL: ${(pgRatio * 100).toFixed(0)} % of the bare route`)
+  })
 }

@@ -41,7 +41,7 @@ let emails = 0
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const testDb = await createTestDatabase()
   const config = loadConfig({
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     PUBLIC_URL: 'http://localhost',
     DATABASE_URL: testDb.url,
     APP_KEY: randomBytes(32).toString('base64'),
@@ -52,7 +52,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     config,
     database: testDb.database,
     cipher: createCipher(config.appKey!),
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.mailer ? { mailer: options.mailer } : {}),
     ...options.deps,

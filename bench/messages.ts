@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import pino from 'pino'
+import { loadConfig } from '../src/config.js'
+import { openDatabase } from '../src/db/database.js'
+import { migrateToLatest } from '../src/db/migrate.js'
+import type { SandboxEngine } from '../src/engine/sandbox/index.js'
+import { createCipher } from '../src/lib/secrets.js'
+import { createServices } from '../src/services.js'
+import { httpRequest } from '../test/helpers/http.js'
+import { onPostgres } from './databases.js'
+import { measure, printTable, startTarget } from './http.js'
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** POST /messages/send against the bare route, in one run (target ≥ 40 % on SQLite). */
+async function benchSend(label: string, env: Record<string, string>): Promise<number> {
+  const target = await startTarget(env)
+  try {
+    const password = 'bench-password-123'
+    const registered = await httpRequest(target.appUrl, 'POST', '/api/v1/auth/register', {
+      body: {
+        name: 'Bench',
+        email: 'send@example.com',
+        password,
+        password_confirmation: password,
+        terms_accepted: true,
+      },
+    })
+    const token = registered.body.data.token as string
+    const instance = await httpRequest(target.appUrl, 'POST', '/api/v1/instances', {
+      token,
+      body: { name: 'bench', engine: 'sandbox', daily_limit: 100_000 },
+    })
+    const body = JSON.stringify({
+      instance_id: instance.body.data.uuid,
+      recipient: '+15551234567',
+      message: 'Hello from the bench',
+    })
+    const bare = await measure('bare Fastify JSON route', `${target.bareUrl}/bare`)
+    const send = await measure('POST /messages/send', `${target.appUrl}/api/v1/messages/send`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+      seconds: 3,
+    })
+    printTable(`Queueing messages on ${label}`, [bare, send], bare)
+    return send.requestsPerSecond / bare.requestsPerSecond
+  } finally {
+    await target.stop()
+  }
+}
+
+/** Incoming messages through the sandbox engine into the database, through the real services. */
+async function benchIngestion(label: string, databaseUrl: string, count: number): Promise<number> {
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    APP_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+  })
+  const database = openDatabase(databaseUrl)
+  await migrateToLatest(database.db)
+  const logger = pino({ level: 'warn' })
+  const services = createServices({ config, database, cipher: createCipher(config.appKey!), logger })
+  services.dispatcher.start()
+  await services.supervisor.start()
+  try {
+    const user = await services.auth.createAccount({
+      name: 'B',
+      email: 'ingest@example.com',
+      password: 'bench-password',
+      role: 'admin',
+    })
+    const auth = {
+      kind: 'user' as const,
+      tenantId: user.tenant_id,
+      userId: user.id,
+      userName: 'B',
+      role: 'admin' as const,
+      tokenId: 0,
+      instanceId: null,
+    }
+    const instance = await services.instances.create(auth, { name: 'ingest', engine: 'sandbox' })
+    const engine = services.supervisor.local(instance.id) as SandboxEngine
+    await waitFor(async () => engine.getState().qr !== undefined)
+    await engine.scan('15550009999')
+    await waitFor(async () => (await services.instances.find(auth, instance.uuid)).status === 'connected')
+
+    const started = performance.now()
+    for (let i = 0; i < count; i++) {
+      await engine.inbound({
+        from: `1555100${String(i % 500).padStart(4, '0')}`,
+        message: `message number ${i}`,
+        pushName: `Contact ${i % 500}`,
+      })
+    }
+    const stored = async () => {
+      const row = await database.db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('direction', '=', 'incoming')
+        .executeTakeFirstOrThrow()
+      return Number(row.n) >= count
+    }
+    await waitFor(stored)
+    const seconds = (performance.now() - started) / 1000
+    const rate = count / seconds
+    console.log(
+      `\nIngestion on ${label}: ${count} incoming messages in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} messages/s`,
+    )
+    return rate
+  } finally {
+    await services.supervisor.stop()
+    await services.dispatcher.stop()
+    await database.close()
+  }
+}
+
+export async function benchMessages(): Promise<void> {
+  const ratio = await benchSend('SQLite', {})
+  console.log(
+    `\nPOST /messages/send on SQLite: ${(ratio * 100).toFixed(0)} % of the bare route (target ≥ 40 %): ${ratio >= 0.4 ? 'met' : 'NOT met'}`,
+  )
+  await onPostgres('POST /messages/send', async (url) => {
+    const pgRatio = await benchSend('PostgreSQL', { BENCH_DATABASE_URL: url })
+    console.log(`POST /messages/send on PostgreSQL: ${(pgRatio * 100).toFixed(0)} % of the bare route`)
+  })
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-bench-'))
+  const rate = await benchIngestion('SQLite', `sqlite:${path.join(dir, 'zapini.db')}`, 10_000)
+  console.log(
+    `Ingestion on SQLite: ${rate.toFixed(0)} messages/s (target ≥ 3,000/s): ${rate >= 3000 ? 'met' : 'NOT met'}`,
+  )
+  fs.rmSync(dir, { recursive: true, force: true })
+  await onPostgres('Ingestion', async (url) => {
+    await benchIngestion('PostgreSQL', url, 5_000)
+  })
+}
