@@ -1,7 +1,7 @@
 import { DisconnectReason, jidNormalizedUser } from 'baileys'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MemoryAuth } from './auth-state.js'
-import { connectClient, TestClient, trustSimulator } from './client.js'
+import { connectClient, linkWithQr, TestClient, trustSimulator } from './client.js'
 import { startSimulator, type WaSimulator } from './server.js'
 
 describe('pairing and login against the simulator', () => {
@@ -69,5 +69,19 @@ describe('pairing and login against the simulator', () => {
     await expect(phone.enterPairingCode(wrong)).rejects.toThrow(/authenticate/)
     expect(phone.linkedDevices).toEqual([])
     await client.end()
+  })
+
+  it('lets two simulators of one process share the trusted root', async () => {
+    const other = await startSimulator()
+    try {
+      expect(other.rootPublicKey.equals(sim.rootPublicKey)).toBe(true)
+      const auth = new MemoryAuth()
+      const { close } = await linkWithQr(other, other.createPhone(), auth)
+      expect(close.statusCode).toBe(DisconnectReason.restartRequired)
+      const session = await connectClient(other, auth)
+      await session.end()
+    } finally {
+      await other.close()
+    }
   })
 })

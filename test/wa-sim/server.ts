@@ -18,7 +18,10 @@ import { Sessions } from './sessions.js'
 import { createWsServer, type WsServer } from './ws.js'
 
 export interface SimulatorOptions {
-  /** Root key the certificate chain is signed with; tests set `WA_CERT_DETAILS.PUBLIC_KEY` to its public half. */
+  /**
+   * Root key the certificate chain is signed with (tests set `WA_CERT_DETAILS.PUBLIC_KEY` to its
+   * public half); by default one generated per process and shared by its simulators.
+   */
   rootKey?: KeyPair
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number
@@ -36,6 +39,10 @@ export interface UserOptions {
   /** Contacts only: send a delivery receipt for every message, as an online phone does (default true). */
   autoDeliveryReceipts?: boolean
 }
+
+// Simulators of one process share a root key unless told otherwise, so that trusting one (the
+// client's WA_CERT_DETAILS is process-wide) trusts them all.
+let processRootKey: KeyPair | undefined
 
 /** Starts a simulator listening on 127.0.0.1 and resolves once it accepts connections. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<WaSimulator> {
@@ -76,7 +83,8 @@ export class WaSimulator implements SimContext, PhoneContext {
   private port = 0
 
   constructor(private readonly options: SimulatorOptions = {}) {
-    this.rootKey = options.rootKey ?? generateKeyPair()
+    processRootKey ??= generateKeyPair()
+    this.rootKey = options.rootKey ?? processRootKey
     this.certChain = makeCertChain(this.rootKey, this.staticKey.public)
     this.logger =
       options.log ??
