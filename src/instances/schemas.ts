@@ -37,7 +37,9 @@ export const Instance = Type.Object({
 })
 
 const Settings = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'Engine settings; a sandbox instance takes `auto_deliver` (boolean)',
+  description:
+    'Engine settings; a sandbox instance takes `auto_deliver` (boolean), `qr_ttl_seconds` (how long each QR ' +
+    'is shown) and `qr_max_count` (QRs shown before the attempt ends); they apply from the next connection',
 })
 const DailyLimit = Type.Integer({
   minimum: 1,

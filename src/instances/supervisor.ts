@@ -278,7 +278,25 @@ export function createSupervisor(options: SupervisorOptions) {
     if (existing) return existing
     const row = await repo.findInstanceById(db, instanceId)
     if (!row) return null
-    const engine = options.factory(row, createDbAuthStore(db, clock, row.id))
+    // Another caller (a second request, a round) may have started it while the row loaded.
+    const started = slots.get(instanceId)
+    if (started) return started
+    let engine: Engine
+    try {
+      engine = options.factory(row, createDbAuthStore(db, clock, row.id))
+    } catch (error) {
+      // No engine for it here (say, one this build lacks): say why and stop wanting it, rather
+      // than failing every round (and every instance after it) and every request that touches it.
+      logger.error({ err: error, instance: instanceId }, 'cannot make the engine')
+      await repo.updateInstance(db, instanceId, {
+        status: 'disconnected',
+        desired_connected: false,
+        last_error: error instanceof Error ? error.message : String(error),
+        updated_at: nowIso(),
+      })
+      await repo.releaseLease(db, instanceId, nodeId)
+      return null
+    }
     const slot: Slot = {
       instance: { id: row.id, uuid: row.uuid, tenantId: row.tenant_id },
       engine,
@@ -343,7 +361,20 @@ export function createSupervisor(options: SupervisorOptions) {
     const nodes = Math.max(1, (await repo.liveNodes(db, since)).length)
     const share = Math.ceil((await repo.countDesired(db)) / nodes)
     const room = share - slots.size
-    if (room <= 0) return
+    if (room < 0) {
+      // More than our share (another process joined): hand the excess back for it to take,
+      // instances showing a QR last, so that nobody's QR changes under their eyes.
+      const excess = [...slots.values()]
+        .sort(
+          (x, y) =>
+            Number(x.status === 'qr_ready') - Number(y.status === 'qr_ready') ||
+            y.instance.id - x.instance.id,
+        )
+        .slice(0, -room)
+      for (const slot of excess) await stopSlot(slot.instance.id, { release: true })
+      return
+    }
+    if (room === 0) return
     for (const candidate of await repo.claimableInstances(db, now, room)) {
       if (await repo.claimLease(db, candidate.id, nodeId, now, leaseUntil())) await startSlot(candidate.id)
     }

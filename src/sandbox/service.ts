@@ -1,3 +1,4 @@
+import { bool } from '../db/dialect.js'
 import type { SandboxEngine } from '../engine/sandbox/index.js'
 import type { AuthContext } from '../http/auth-context.js'
 import { AppError, notFound } from '../http/errors.js'
@@ -32,8 +33,15 @@ export function createSandboxService(deps: {
     const row = await deps.instances.find(auth, ref)
     if (row.engine !== 'sandbox') throw notFound('Sandbox instance')
     let engine = deps.supervisor.local(row.id)
+    if (!engine && !bool(row.desired_connected)) {
+      // Disconnected, logged out or given up on: a control must not connect it behind the owner's back.
+      throw new AppError(
+        'INSTANCE_NOT_CONNECTED',
+        'The instance is not connected. Connect it first (POST /instances/{uuid}/reconnect).',
+      )
+    }
     if (!engine) {
-      // A sandbox phone lives in this process: bring its engine up to act on it.
+      // It should be connected and nobody holds it yet (a round away): bring its engine up here.
       await deps.supervisor.connect(row.id)
       engine = deps.supervisor.local(row.id)
     }
