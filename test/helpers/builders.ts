@@ -44,3 +44,18 @@ export async function createInstanceToken(
   )
   return { instanceId, tokenId: created.id, token: created.token }
 }
+
+/** Inserts a tenant row straight into the database; answers its id. */
+export async function createTenant(
+  db: Kysely<DB>,
+  name = 'Test tenant',
+  clock: Clock = systemClock,
+): Promise<number> {
+  const at = clock.now().toISOString()
+  const { id } = await db
+    .insertInto('tenants')
+    .values({ uuid: newUuid(), name, created_at: at, updated_at: at })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return id
+}
