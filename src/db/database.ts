@@ -35,15 +35,28 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
     sqlite.pragma('busy_timeout = 5000')
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('synchronous = NORMAL')
+    const cached = withStatementCache(sqlite)
     const db = new Kysely<DB>({
-      dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+      dialect: new SqliteDialect({ database: cached }),
       plugins: [new SqliteBooleanPlugin()],
     })
+    directReaders.set(db, cached.prepare)
     return { db, dialect: 'sqlite', close: () => db.destroy() }
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, types: pgTypes })
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: 'postgres', close: () => db.destroy() }
+}
+
+const directReaders = new WeakMap<object, (sql: string) => SQLite.Statement>()
+
+/**
+ * For SQLite, a way to run a read statement synchronously, without Kysely's per-query machinery
+ * (connection mutex, promise chain), for the few reads every request makes. Only for reads: a
+ * write outside the mutex could land inside another flow's open transaction.
+ */
+export function directReaderOf(db: object): ((sql: string) => SQLite.Statement) | null {
+  return directReaders.get(db) ?? null
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely'
+import { directReaderOf } from './database.js'
 import type { DB } from './schema.js'
 
 /**
@@ -15,11 +16,14 @@ export function preparedQuery<Args extends unknown[], Row>(
   const placeholders = Array.from({ length: arity }, (_, i) => `\u0000param${i}\u0000`) as Args
   const compiled = build(...placeholders).compile()
   const slots = compiled.parameters.map((value) => placeholders.indexOf(value as never))
+  const reader = compiled.query.kind === 'SelectQueryNode' ? directReaderOf(db) : null
   return async (...args: Args): Promise<Row[]> => {
     const parameters = compiled.parameters.map((value, i) => {
       const slot = slots[i]!
       return slot < 0 ? value : args[slot]
     })
+    // SQLite reads run straight on the statement; PostgreSQL and writes go through Kysely.
+    if (reader) return reader(compiled.sql).all(parameters) as Row[]
     const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters))
     return result.rows
   }
