@@ -19,6 +19,12 @@ import type {
 import type { MessageReactionsTable, MessagesTable, MessageUsageTable } from '../messages/table.js'
 import type { SandboxRecordsTable } from '../sandbox/table.js'
 import type { ConversationTagsTable, TagsTable } from '../tags/table.js'
+import type {
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhooksTable,
+  WorkerSecretsTable,
+} from '../webhooks/table.js'
 
 /** Every table, as Kysely sees it; each table's type lives beside its domain. */
 export interface DB {
@@ -43,4 +49,8 @@ export interface DB {
   conversation_tags: ConversationTagsTable
   message_usage: MessageUsageTable
   sandbox_records: SandboxRecordsTable
+  webhooks: WebhooksTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
+  worker_secrets: WorkerSecretsTable
 }

@@ -4,6 +4,7 @@ import * as instances from './2026112202_instances.js'
 import * as messaging from './2026112203_messaging.js'
 import * as sandbox from './2026112204_sandbox.js'
 import * as inbox from './2026112205_inbox.js'
+import * as webhooks from './2026112206_webhooks.js'
 import * as messageUsage from './2026112207_message_usage.js'
 
 /** Every migration, in order; a static list so that bundling or a missing folder can't lose one. */
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '2026112203_messaging': messaging,
   '2026112204_sandbox': sandbox,
   '2026112205_inbox': inbox,
+  '2026112206_webhooks': webhooks,
   '2026112207_message_usage': messageUsage,
 }
 
