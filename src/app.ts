@@ -4,6 +4,9 @@ import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { authRoutes } from './auth/routes.js'
+import { chatRoutes } from './chat/routes.js'
+import { contactRoutes } from './contacts/routes.js'
+import { conversationRoutes } from './conversations/routes.js'
 import { directRoutes } from './direct/routes.js'
 import { groupRoutes } from './groups/routes.js'
 import { registerAuthentication } from './http/authenticate.js'
@@ -18,6 +21,7 @@ import { messageRoutes } from './messages/routes.js'
 import { sandboxRoutes } from './sandbox/routes.js'
 import { scheduledRoutes } from './scheduled/routes.js'
 import { type AppDeps, createServices } from './services.js'
+import { tagRoutes } from './tags/routes.js'
 
 const VERSION = (
   JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -78,6 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     messages: services.messages,
     contacts: services.contacts,
   })
+  const inbox = { conversations: services.conversations, chat: services.chat }
+  await app.register(conversationRoutes, { prefix: API_PREFIX, ...inbox })
+  await app.register(chatRoutes, { prefix: API_PREFIX, ...inbox })
+  await app.register(contactRoutes, { prefix: API_PREFIX, contacts: services.contacts, chat: services.chat })
+  await app.register(tagRoutes, { prefix: API_PREFIX, tags: services.tags })
   await app.register(sandboxRoutes, { prefix: API_PREFIX, sandbox })
   await app.register(groupRoutes, { prefix: API_PREFIX, groups })
   // The direct endpoints live at the root (DECISIONS §1).

@@ -5,6 +5,7 @@ import { createAuthService } from './auth/service.js'
 import { createLoginThrottle } from './auth/throttle.js'
 import { createTwoFactor } from './auth/two-factor.js'
 import type { Config } from './config.js'
+import { createChatService } from './chat/service.js'
 import { createContactService } from './contacts/service.js'
 import { createConversationService } from './conversations/service.js'
 import type { Database } from './db/database.js'
@@ -29,6 +30,7 @@ import { createSender } from './messages/sender.js'
 import { createMessageService, type SendGuard } from './messages/service.js'
 import { createSandboxRecordStore } from './sandbox/record-store.js'
 import { createSandboxService } from './sandbox/service.js'
+import { createTagService } from './tags/service.js'
 
 /** Infrastructure handed to the application: production passes real ones, tests pass local or controllable ones. */
 export interface AppDeps {
@@ -102,8 +104,9 @@ export function createServices(deps: AppDeps) {
     usage: () => usage,
   })
 
-  const contacts = createContactService({ db })
-  const conversations = createConversationService()
+  const tags = createTagService({ db, clock })
+  const conversations = createConversationService({ db, clock, instances, tags })
+  const contacts = createContactService({ db, clock, instances, conversations })
   const ingestion = createIngestion({
     db,
     clock,
@@ -146,6 +149,7 @@ export function createServices(deps: AppDeps) {
     expiryHours: config.messageExpiryHours,
     guards: sendGuards,
   })
+  const chat = createChatService({ db, instances, conversations, contacts, messages })
   usage = {
     sentToday: (instanceId) => messages.sentToday(instanceId),
     stats: async () => ({}),
@@ -164,6 +168,8 @@ export function createServices(deps: AppDeps) {
     clock,
     contacts,
     conversations,
+    tags,
+    chat,
     ingestion,
     sender,
     sendGuards,

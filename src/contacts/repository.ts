@@ -1,8 +1,36 @@
-import type { Kysely } from 'kysely'
+import type { Insertable, Kysely, Updateable } from 'kysely'
 import type { DB } from '../db/schema.js'
 import type { EntityRef } from '../lib/ids.js'
+import { searchCondition } from './search.js'
+import type { ContactsTable } from './table.js'
 
 type Db = Kysely<DB>
+
+const COLUMNS = [
+  'contacts.id',
+  'contacts.uuid',
+  'contacts.tenant_id',
+  'contacts.instance_id',
+  'contacts.phone_number',
+  'contacts.jid',
+  'contacts.lid',
+  'contacts.name',
+  'contacts.first_name',
+  'contacts.last_name',
+  'contacts.display_name',
+  'contacts.push_name',
+  'contacts.email',
+  'contacts.company',
+  'contacts.job_title',
+  'contacts.notes',
+  'contacts.custom_fields',
+  'contacts.profile_picture_url',
+  'contacts.search_text',
+  'contacts.created_at',
+  'contacts.updated_at',
+] as const
+
+export type ContactRow = Awaited<ReturnType<typeof findContactById>> & {}
 
 /**
  * Creates the contact of a WhatsApp number if it is new, and refreshes what WhatsApp tells of it
@@ -46,12 +74,139 @@ export async function findContactByPhone(db: Db, instanceId: number, phone: stri
     .executeTakeFirst()
 }
 
-export async function findContact(db: Db, tenantId: number, ref: EntityRef) {
-  const query = db
+/** The names of an instance's contacts by phone number or LID, for mentions and reactions. */
+export async function findNamesOf(db: Db, instanceId: number, phones: string[], lids: string[]) {
+  if (phones.length === 0 && lids.length === 0) return []
+  return db
     .selectFrom('contacts')
-    .select(['id', 'uuid', 'instance_id', 'phone_number'])
-    .where('tenant_id', '=', tenantId)
+    .select(['phone_number', 'lid', 'name', 'display_name', 'push_name', 'first_name', 'last_name'])
+    .where('instance_id', '=', instanceId)
+    .where((eb) =>
+      eb.or([
+        ...(phones.length ? [eb('phone_number', 'in', phones)] : []),
+        ...(lids.length ? [eb('lid', 'in', lids)] : []),
+      ]),
+    )
+    .execute()
+}
+
+export async function findContact(db: Db, tenantId: number, ref: EntityRef) {
+  const query = db.selectFrom('contacts').select(COLUMNS).where('tenant_id', '=', tenantId)
   return (
     'id' in ref ? query.where('id', '=', ref.id) : query.where('uuid', '=', ref.uuid)
   ).executeTakeFirst()
+}
+
+export async function findContactById(db: Db, id: number) {
+  return db.selectFrom('contacts').select(COLUMNS).where('id', '=', id).executeTakeFirst()
+}
+
+export async function phoneTaken(db: Db, instanceId: number, phone: string, exceptId?: number) {
+  let query = db
+    .selectFrom('contacts')
+    .select('id')
+    .where('instance_id', '=', instanceId)
+    .where('phone_number', '=', phone)
+  if (exceptId !== undefined) query = query.where('id', '!=', exceptId)
+  return (await query.executeTakeFirst()) !== undefined
+}
+
+/** Which of these numbers already have a contact in the instance. */
+export async function existingPhones(db: Db, instanceId: number, phones: string[]): Promise<Set<string>> {
+  const found = new Set<string>()
+  for (let i = 0; i < phones.length; i += 500) {
+    const rows = await db
+      .selectFrom('contacts')
+      .select('phone_number')
+      .where('instance_id', '=', instanceId)
+      .where('phone_number', 'in', phones.slice(i, i + 500))
+      .execute()
+    for (const row of rows) found.add(row.phone_number)
+  }
+  return found
+}
+
+export async function insertContacts(
+  db: Db,
+  rows: Insertable<ContactsTable>[],
+): Promise<{ id: number; phone_number: string }[]> {
+  const ids: { id: number; phone_number: string }[] = []
+  // Bounded statements: SQLite limits the number of bound values per statement.
+  for (let i = 0; i < rows.length; i += 200) {
+    const inserted = await db
+      .insertInto('contacts')
+      .values(rows.slice(i, i + 200))
+      .onConflict((oc) => oc.columns(['instance_id', 'phone_number']).doNothing())
+      .returning(['id', 'phone_number'])
+      .execute()
+    ids.push(...inserted)
+  }
+  return ids
+}
+
+export async function updateContact(
+  db: Db,
+  tenantId: number,
+  id: number,
+  patch: Updateable<ContactsTable>,
+): Promise<void> {
+  await db.updateTable('contacts').set(patch).where('tenant_id', '=', tenantId).where('id', '=', id).execute()
+}
+
+export async function deleteContact(db: Db, tenantId: number, id: number): Promise<void> {
+  await db.deleteFrom('contacts').where('tenant_id', '=', tenantId).where('id', '=', id).execute()
+}
+
+export interface ContactFilter {
+  instanceId: number | null
+  search: string | null
+  sort: 'created_at' | 'updated_at' | 'name' | 'phone_number' | 'email' | 'company'
+  dir: 'asc' | 'desc'
+}
+
+function filtered(db: Db, tenantId: number, filter: Omit<ContactFilter, 'sort' | 'dir'>) {
+  let query = db.selectFrom('contacts').where('contacts.tenant_id', '=', tenantId)
+  if (filter.instanceId !== null) query = query.where('contacts.instance_id', '=', filter.instanceId)
+  if (filter.search) query = query.where(searchCondition(db, 'contacts', filter.search))
+  return query
+}
+
+export async function listContacts(
+  db: Db,
+  tenantId: number,
+  filter: ContactFilter,
+  page: { limit: number; offset: number },
+) {
+  const query = filtered(db, tenantId, filter)
+  // Creation order is id order; the id breaks ties of every other sort so that pages are stable.
+  const ordered =
+    filter.sort === 'created_at'
+      ? query.orderBy('contacts.id', filter.dir)
+      : query
+          // Empty values last in both directions, and alike on both databases.
+          .orderBy(`contacts.${filter.sort}`, (ob) =>
+            (filter.dir === 'asc' ? ob.asc() : ob.desc()).nullsLast(),
+          )
+          .orderBy('contacts.id', filter.dir)
+  const [rows, total] = await Promise.all([
+    ordered.select(COLUMNS).limit(page.limit).offset(page.offset).execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
+  ])
+  return { rows, total: Number(total.count) }
+}
+
+/** One page of an export, in id order after `afterId` (keyset: steady cost however deep). */
+export async function exportPage(
+  db: Db,
+  tenantId: number,
+  filter: { instanceId: number | null },
+  afterId: number,
+  limit: number,
+) {
+  return filtered(db, tenantId, { ...filter, search: null })
+    .select(COLUMNS)
+    .where('contacts.id', '>', afterId)
+    .orderBy('contacts.id')
+    .limit(limit)
+    .execute()
 }
