@@ -5,6 +5,7 @@ import type {
   UsersTable,
   UserTokensTable,
 } from '../auth/table.js'
+import type { CalendarAppointmentsTable } from '../calendar/table.js'
 import type { ContactsTable } from '../contacts/table.js'
 import type { ConversationsTable } from '../conversations/table.js'
 import type { EventCursorsTable, EventsTable } from '../events/table.js'
@@ -16,8 +17,16 @@ import type {
   InstanceTokensTable,
   LidMappingsTable,
 } from '../instances/table.js'
+import type {
+  KanbanActivitiesTable,
+  KanbanBoardsTable,
+  KanbanColumnsTable,
+  KanbanLeadsTable,
+  KanbanLeadTagsTable,
+} from '../kanban/table.js'
 import type { MessageReactionsTable, MessagesTable, MessageUsageTable } from '../messages/table.js'
 import type { SandboxRecordsTable } from '../sandbox/table.js'
+import type { TenantAiSettingsTable } from '../settings/table.js'
 import type { ConversationTagsTable, TagsTable } from '../tags/table.js'
 import type {
   WebhookAttemptsTable,
@@ -53,4 +62,11 @@ export interface DB {
   webhook_deliveries: WebhookDeliveriesTable
   webhook_attempts: WebhookAttemptsTable
   worker_secrets: WorkerSecretsTable
+  tenant_ai_settings: TenantAiSettingsTable
+  kanban_boards: KanbanBoardsTable
+  kanban_columns: KanbanColumnsTable
+  kanban_leads: KanbanLeadsTable
+  kanban_lead_tags: KanbanLeadTagsTable
+  kanban_activities: KanbanActivitiesTable
+  calendar_appointments: CalendarAppointmentsTable
 }

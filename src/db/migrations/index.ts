@@ -6,6 +6,7 @@ import * as sandbox from './2026112204_sandbox.js'
 import * as inbox from './2026112205_inbox.js'
 import * as webhooks from './2026112206_webhooks.js'
 import * as messageUsage from './2026112207_message_usage.js'
+import * as crm from './2026112209_crm.js'
 
 /** Every migration, in order; a static list so that bundling or a missing folder can't lose one. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '2026112205_inbox': inbox,
   '2026112206_webhooks': webhooks,
   '2026112207_message_usage': messageUsage,
+  '2026112209_crm': crm,
 }
 
 export const migrationProvider: MigrationProvider = {
