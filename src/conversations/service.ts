@@ -4,7 +4,7 @@ import type { DB } from '../db/schema.js'
 import { isGroupJid, phoneJid } from '../engine/jid.js'
 import type { MessageRef } from '../engine/types.js'
 import type { AuthContext } from '../http/auth-context.js'
-import { AppError, notFound } from '../http/errors.js'
+import { notFound } from '../http/errors.js'
 import { engineFailure, type InstanceService } from '../instances/service.js'
 import type { Clock } from '../lib/clock.js'
 import { newUuid, parseEntityRef } from '../lib/ids.js'
@@ -202,8 +202,8 @@ export function createConversationService(deps: {
           await instances.engineOf(instance).markRead(keys)
           sent = keys.length
         } catch (error) {
-          if (!(error instanceof AppError && error.code === 'INSTANCE_NOT_CONNECTED'))
-            throw engineFailure(error)
+          const failure = engineFailure(error)
+          if (failure.code !== 'INSTANCE_NOT_CONNECTED') throw failure
         }
       }
       const at = nowIso()

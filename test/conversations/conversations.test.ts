@@ -18,9 +18,17 @@ describe(`conversations (${TEST_DB})`, () => {
   const get = (path: string) => app.request('GET', `/api/v1${path}`, { token: owner.token })
 
   it('are made by incoming messages, with the documented fields, newest activity first', async () => {
-    await inbound(app, owner.token, instance, { from: '+1 555 100 0001', message: 'First!', push_name: 'João Silva' })
+    await inbound(app, owner.token, instance, {
+      from: '+1 555 100 0001',
+      message: 'First!',
+      push_name: 'João Silva',
+    })
     await inbound(app, owner.token, instance, { from: '15551000002', message: 'Hello', push_name: 'Maria' })
-    await inbound(app, owner.token, instance, { from: '15551000002', message: 'Anyone there?', push_name: 'Maria' })
+    await inbound(app, owner.token, instance, {
+      from: '15551000002',
+      message: 'Anyone there?',
+      push_name: 'Maria',
+    })
 
     const res = await get('/conversations')
     expect(res.status).toBe(200)
@@ -84,7 +92,14 @@ describe(`conversations (${TEST_DB})`, () => {
 
   it('paginate with per_page up to 100', async () => {
     const page = await get('/conversations?per_page=2&page=2')
-    expect(page.body.meta.pagination).toMatchObject({ total: 3, per_page: 2, current_page: 2, last_page: 2, from: 3, to: 3 })
+    expect(page.body.meta.pagination).toMatchObject({
+      total: 3,
+      per_page: 2,
+      current_page: 2,
+      last_page: 2,
+      from: 3,
+      to: 3,
+    })
     expect(page.body.data).toHaveLength(1)
     const tooMany = await get('/conversations?per_page=101')
     expect(tooMany.status).toBe(422)
@@ -102,7 +117,9 @@ describe(`conversations (${TEST_DB})`, () => {
       ['DELETE', `/api/v1/chat/conversations/${maria.id}/archive`],
     ]
     for (const [method, path] of spellings) {
-      const archived = await app.request('POST', `/api/v1/conversations/${maria.id}/archive`, { token: owner.token })
+      const archived = await app.request('POST', `/api/v1/conversations/${maria.id}/archive`, {
+        token: owner.token,
+      })
       expect(archived.status).toBe(200)
       expect(archived.body).toMatchObject({
         message: 'Conversation archived.',
@@ -121,14 +138,24 @@ describe(`conversations (${TEST_DB})`, () => {
       expect((await get('/conversations')).body.data.map((c: any) => c.id)).toContain(maria.id)
     }
     // Unarchiving what is not archived changes nothing.
-    const again = await app.request('POST', `/api/v1/conversations/${maria.id}/unarchive`, { token: owner.token })
+    const again = await app.request('POST', `/api/v1/conversations/${maria.id}/unarchive`, {
+      token: owner.token,
+    })
     expect(again.body.data.restored).toBe(false)
 
     await app.request('POST', `/api/v1/chat/conversations/${maria.id}/archive`, { token: owner.token })
     expect((await get('/conversations/archived')).body.data.map((c: any) => c.id)).toEqual([maria.id])
-    await inbound(app, owner.token, instance, { from: '15551000002', message: 'Back again', push_name: 'Maria' })
+    await inbound(app, owner.token, instance, {
+      from: '15551000002',
+      message: 'Back again',
+      push_name: 'Maria',
+    })
     const back = await get(`/conversations/${maria.id}`)
-    expect(back.body.data).toMatchObject({ is_archived: false, archived_at: null, last_message: 'Back again' })
+    expect(back.body.data).toMatchObject({
+      is_archived: false,
+      archived_at: null,
+      last_message: 'Back again',
+    })
     expect((await get('/conversations/archived')).body.data).toEqual([])
   })
 
@@ -136,7 +163,12 @@ describe(`conversations (${TEST_DB})`, () => {
     const maria = await conversationOf(app, owner.token, '15551000002')
     await app.database.db
       .updateTable('conversations')
-      .set({ automation_paused: true, paused_at: '2026-01-15T10:00:00.000Z', paused_by: 'Test User', pause_reason: 'VIP' })
+      .set({
+        automation_paused: true,
+        paused_at: '2026-01-15T10:00:00.000Z',
+        paused_by: 'Test User',
+        pause_reason: 'VIP',
+      })
       .where('uuid', '=', maria.id)
       .execute()
     expect((await get(`/conversations/${maria.id}`)).body.data).toMatchObject({
@@ -160,7 +192,9 @@ describe(`conversations (${TEST_DB})`, () => {
     expect((await get(`/messages?conversation_id=${joao.numeric_id}`)).body.data).toEqual([])
     const contacts = await get('/contacts?search=joao')
     expect(contacts.body.data.map((c: any) => c.phone_number)).toEqual(['15551000001'])
-    expect((await app.request('DELETE', `/api/v1/conversations/${joao.id}`, { token: owner.token })).status).toBe(404)
+    expect(
+      (await app.request('DELETE', `/api/v1/conversations/${joao.id}`, { token: owner.token })).status,
+    ).toBe(404)
   })
 
   it('answer 404 for an unknown or malformed reference', async () => {

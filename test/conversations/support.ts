@@ -35,7 +35,11 @@ export async function connectedInstance(app: TestApp, token: string, phone: stri
 }
 
 /** An sk_ token bound to the instance, made through the API. */
-export async function instanceToken(app: TestApp, token: string, instance: { uuid: string }): Promise<string> {
+export async function instanceToken(
+  app: TestApp,
+  token: string,
+  instance: { uuid: string },
+): Promise<string> {
   const res = await app.request('POST', `/api/v1/instances/${instance.uuid}/tokens`, {
     token,
     body: { name: 'Integration' },
@@ -56,7 +60,9 @@ export async function inbound(
   const waId: string = res.body.data.whatsapp_message_id
   await eventually(async () => {
     const list = await app.request('GET', '/api/v1/messages?direction=incoming&per_page=100', { token })
-    expect(list.body.data.some((m: { whatsapp_message_id: string }) => m.whatsapp_message_id === waId)).toBe(true)
+    expect(list.body.data.some((m: { whatsapp_message_id: string }) => m.whatsapp_message_id === waId)).toBe(
+      true,
+    )
   })
   return waId
 }
