@@ -22,6 +22,7 @@ import { sandboxRoutes } from './sandbox/routes.js'
 import { scheduledRoutes } from './scheduled/routes.js'
 import { type AppDeps, createServices } from './services.js'
 import { tagRoutes } from './tags/routes.js'
+import { automationRoutes } from './automation/routes.js'
 
 const VERSION = (
   JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -62,6 +63,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   registerErrorHandling(app)
+  // A request with no body where the route takes one is validated as `{}`, so that clients get
+  // "the X field is required" for each field rather than a bare "body must be object".
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {}
+  })
   await app.register(helmet, { contentSecurityPolicy: false, global: true })
   await app.register(cors, { origin: '*' })
   await registerOpenApi(app, config.publicUrl, VERSION)
@@ -87,6 +93,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(chatRoutes, { prefix: API_PREFIX, ...inbox })
   await app.register(contactRoutes, { prefix: API_PREFIX, contacts: services.contacts, chat: services.chat })
   await app.register(tagRoutes, { prefix: API_PREFIX, tags: services.tags })
+  await app.register(automationRoutes, {
+    prefix: API_PREFIX,
+    definitions: services.automationDefinitions,
+    control: services.automationControl,
+  })
   await app.register(sandboxRoutes, { prefix: API_PREFIX, sandbox })
   await app.register(groupRoutes, { prefix: API_PREFIX, groups })
   // The direct endpoints live at the root (DECISIONS §1).

@@ -24,6 +24,8 @@ export interface Config {
   defaultEngine: 'baileys' | 'sandbox'
   /** A queued message still unsent after this long fails with EXPIRED. */
   messageExpiryHours: number
+  /** At most this many automated replies per conversation per minute. */
+  automationMaxRepliesPerMinute: number
 }
 
 export interface SettingDoc {
@@ -112,6 +114,16 @@ export const SETTINGS: SettingDoc[] = [
     name: 'DEFAULT_ENGINE',
     default: 'baileys',
     meaning: 'Engine of new instances when none is given: baileys or sandbox.',
+  },
+  {
+    name: 'MESSAGE_EXPIRY_HOURS',
+    default: '24',
+    meaning: 'A queued message still unsent after this many hours fails with `EXPIRED`.',
+  },
+  {
+    name: 'AUTOMATION_MAX_REPLIES_PER_MINUTE',
+    default: '10',
+    meaning: 'At most this many automated replies (flows, bots, AI agents) per conversation per minute.',
   },
 ]
 
@@ -223,5 +235,6 @@ export function loadConfig(env: Env): Config {
     smtp: { url: smtpUrl, from: text(env, 'MAIL_FROM', 'Zapini <no-reply@localhost>') },
     defaultEngine: oneOf(env, 'DEFAULT_ENGINE', 'baileys', ['baileys', 'sandbox'] as const),
     messageExpiryHours: integer(env, 'MESSAGE_EXPIRY_HOURS', 24, 1, 24 * 30),
+    automationMaxRepliesPerMinute: integer(env, 'AUTOMATION_MAX_REPLIES_PER_MINUTE', 10, 1, 1000),
   }
 }

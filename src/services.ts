@@ -31,6 +31,9 @@ import { createMessageService, type SendGuard } from './messages/service.js'
 import { createSandboxRecordStore } from './sandbox/record-store.js'
 import { createSandboxService } from './sandbox/service.js'
 import { createTagService } from './tags/service.js'
+import { createAutomationControl } from './automation/control.js'
+import { createAutomationDefinitions } from './automation/definitions.js'
+import { createAutomationRuntime } from './automation/runtime.js'
 
 /** Infrastructure handed to the application: production passes real ones, tests pass local or controllable ones. */
 export interface AppDeps {
@@ -155,6 +158,37 @@ export function createServices(deps: AppDeps) {
     stats: async () => ({}),
   }
 
+  const automationControl = createAutomationControl({ db, clock })
+  sendGuards.push((_auth, conversation, source) =>
+    source === 'automation' ? Promise.resolve() : automationControl.assertManualSendAllowed(conversation),
+  )
+  const automationDefinitions = createAutomationDefinitions({ db, clock, cipher, instances })
+  const automation = createAutomationRuntime({
+    db,
+    clock,
+    logger: deps.logger,
+    control: automationControl,
+    definitions: automationDefinitions,
+    maxRepliesPerMinute: config.automationMaxRepliesPerMinute,
+    actions: {
+      async sendText(auth, recipient, text) {
+        await messages.queueText(auth, { recipient, message: text }, { source: 'automation' })
+      },
+      async addTag(auth, conversationId, tag) {
+        const [found] = await tags
+          .resolve(auth, [tag])
+          .catch(async () =>
+            (await tags.list(auth)).filter((t) => t.name.toLowerCase() === tag.toLowerCase()),
+          )
+        if (!found) throw new Error(`no tag "${tag}"`)
+        const current = (await tags.tagsOf([conversationId])).get(conversationId) ?? []
+        const ids = await tags.idsFor(auth, [...current.map((t) => t.id), String(found.id)])
+        await db.transaction().execute((trx) => tags.replace(trx, conversationId, ids))
+      },
+    },
+  })
+  dispatcher.subscribe('automation', (events) => automation.consume(events))
+
   const sandbox = createSandboxService({ instances, supervisor })
   const groups = createGroupService({ instances })
   const direct = createDirectService({
@@ -162,10 +196,14 @@ export function createServices(deps: AppDeps) {
     groups,
     fetchMedia: createMediaFetcher(deps.mediaFetch),
     baseDomain: config.instanceBaseDomain,
+    beforeManualSend: (instanceId, chatJid) => automationControl.assertManualSendAllowedToChat(instanceId, chatJid),
   })
 
   return {
     clock,
+    automationControl,
+    automationDefinitions,
+    automation,
     contacts,
     conversations,
     tags,

@@ -44,6 +44,9 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
     return { db, dialect: 'sqlite', close: () => db.destroy() }
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, types: pgTypes })
+  // An idle connection the server closed (restart, failover) is dropped and replaced; without a
+  // listener its 'error' event would crash the process.
+  pool.on('error', () => {})
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: 'postgres', close: () => db.destroy() }
 }

@@ -6,6 +6,12 @@ import type {
   UserTokensTable,
 } from '../auth/table.js'
 import type { CalendarAppointmentsTable } from '../calendar/table.js'
+import type {
+  AutomationFlowsTable,
+  AutomationIntegrationsTable,
+  AutomationLogsTable,
+  AutomationRunsTable,
+} from '../automation/table.js'
 import type { ContactsTable } from '../contacts/table.js'
 import type { ConversationsTable } from '../conversations/table.js'
 import type { EventCursorsTable, EventsTable } from '../events/table.js'
@@ -69,4 +75,8 @@ export interface DB {
   kanban_lead_tags: KanbanLeadTagsTable
   kanban_activities: KanbanActivitiesTable
   calendar_appointments: CalendarAppointmentsTable
+  automation_flows: AutomationFlowsTable
+  automation_integrations: AutomationIntegrationsTable
+  automation_runs: AutomationRunsTable
+  automation_logs: AutomationLogsTable
 }

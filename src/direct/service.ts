@@ -27,6 +27,8 @@ export function createDirectService(deps: {
   fetchMedia: MediaFetcher
   /** For the INSTANCE_REQUIRED message: the host that names an instance. */
   baseDomain: string
+  /** May refuse a manual send into a chat (409 AUTOMATION_ACTIVE while automation answers it). */
+  beforeManualSend?: (instanceId: number, chatJid: string) => Promise<void>
 }) {
   const { instances } = deps
 
@@ -127,6 +129,7 @@ export function createDirectService(deps: {
       const to = chatJidOf(recipient.value, recipient.name)
       const quotedId = firstOf(body, ['reply_to', 'quoted_message_id'])?.value
       const { engine } = await sender(auth, true)
+      await deps.beforeManualSend?.(boundId(auth), to)
       const result = await send(() =>
         engine.sendText({ to, text: body.message, ...(quotedId ? { quotedId } : {}) }),
       )
@@ -142,6 +145,7 @@ export function createDirectService(deps: {
       const kind = requireOneOf(body, ['media_type', 'type']).value as MediaKind
       const quotedId = firstOf(body, ['reply_to', 'quoted_message_id'])?.value
       const { engine } = await sender(auth, true)
+      await deps.beforeManualSend?.(boundId(auth), to)
       const media = await deps.fetchMedia(url.value, url.name)
       if (media.data.length === 0) {
         throw validationError(url.name, `The file at ${url.name} is empty.`)

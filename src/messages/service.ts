@@ -30,10 +30,12 @@ export interface SendTextInput {
   mentions?: string[] | undefined
 }
 
-/** Checks a hook may veto a manual send into a conversation (the automation handover does). */
+/** A check that may veto a send into a conversation (the automation handover vetoes manual ones). */
 export type SendGuard = (
   auth: AuthContext,
   conversation: { id: number; uuid: string } | null,
+  /** Where the message comes from: api, scheduled, automation, chat… */
+  source: string,
 ) => Promise<void>
 
 export type MessageService = ReturnType<typeof createMessageService>
@@ -117,7 +119,7 @@ export function createMessageService(deps: {
         throw validationError('scheduled_at', 'The scheduled_at field must be a date and time in the future.')
       }
       const existing = await deps.conversations.findByChat(db, instance.id, chat.jid)
-      for (const guard of deps.guards) await guard(auth, existing ?? null)
+      for (const guard of deps.guards) await guard(auth, existing ?? null, source)
       const quoted = input.reply_to ? await quotedId(instance.id, auth.tenantId, input.reply_to) : null
       const at = nowIso()
       const expiresFrom = scheduledAt ?? clock.now()

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestApp, type TestApp } from '../helpers/app.js'
 import { createInstance } from '../helpers/builders.js'
 import { eventually } from '../helpers/wait.js'
+import { type SandboxApp, startSandboxApp } from './sandbox-app.js'
 
 describe('instance endpoints', () => {
-  let app: TestApp
+  let app: SandboxApp
   let token: string
   const api = (method: string, path: string, body?: unknown, as = token) =>
     app.request(method, `/api/v1${path}`, { token: as, ...(body !== undefined ? { body } : {}) })
@@ -16,7 +16,7 @@ describe('instance endpoints', () => {
   }
 
   beforeAll(async () => {
-    app = await startTestApp({ env: { DEFAULT_ENGINE: 'sandbox' } })
+    app = await startSandboxApp({ env: { DEFAULT_ENGINE: 'sandbox' } })
     token = (await app.register()).token
   })
   afterAll(() => app.close())
@@ -100,8 +100,8 @@ describe('instance endpoints', () => {
     // A fresh tenant, so that the counts are exactly what this test made.
     const as = other.token
     const states = ['pending', 'connecting', 'qr_ready', 'connected', 'disconnected', 'logged_out']
-    for (const status of states) await createInstance(db, other.user.tenant.id, { status, name: status })
-    await createInstance(db, other.user.tenant.id, { status: 'connected', name: 'connected 2' })
+    for (const status of states) await createInstance(db, other.tenantId, { status, name: status })
+    await createInstance(db, other.tenantId, { status: 'connected', name: 'connected 2' })
     for (const status of states) {
       const res = await api('GET', `/instances?status=${status}`, undefined, as)
       expect(res.status, status).toBe(200)

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { manualClock, startTestApp, type TestApp } from '../helpers/app.js'
+import { manualClock } from '../helpers/app.js'
 import { eventually } from '../helpers/wait.js'
+import { type SandboxApp, startSandboxApp } from './sandbox-app.js'
 import { eventsOf } from './support.js'
 
 describe('instance lifecycle on the sandbox engine', () => {
-  let app: TestApp
+  let app: SandboxApp
   let token: string
   const api = (method: string, path: string, body?: unknown) =>
     app.request(method, `/api/v1${path}`, { token, ...(body !== undefined ? { body } : {}) })
@@ -22,7 +23,7 @@ describe('instance lifecycle on the sandbox engine', () => {
     })
 
   beforeAll(async () => {
-    app = await startTestApp()
+    app = await startSandboxApp()
     token = (await app.register()).token
   })
   afterAll(() => app.close())
@@ -204,7 +205,7 @@ describe('instance lifecycle on the sandbox engine', () => {
 
   it('shows a QR as expired once its time is up, before the next one replaces it', async () => {
     const clock = manualClock(new Date())
-    const timed = await startTestApp({ clock })
+    const timed = await startSandboxApp({ clock })
     try {
       const as = (await timed.register()).token
       const made = await timed.request('POST', '/api/v1/instances', {
@@ -212,7 +213,9 @@ describe('instance lifecycle on the sandbox engine', () => {
         body: { name: 'Slow', engine: 'sandbox', settings: { qr_ttl_seconds: 30 } },
       })
       const qr = () => timed.request('GET', `/api/v1/instances/${made.body.data.uuid}/qr`, { token: as })
-      await eventually(async () => expect((await qr()).body.data.qr_expired).toBe(false))
+      await eventually(async () =>
+        expect((await qr()).body.data).toMatchObject({ status: 'qr_ready', qr_expired: false }),
+      )
       // The engine times its QRs on the real clock; the API reads the application's.
       clock.set(new Date(Date.now() + 31_000))
       const expired = (await qr()).body.data

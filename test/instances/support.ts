@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import pino from 'pino'
-import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
 import type { DB } from '../../src/db/schema.js'
 import { EngineError } from '../../src/engine/errors.js'
 import { EventedEngine } from '../../src/engine/evented.js'
-import { type SandboxEngine, SandboxNetwork } from '../../src/engine/sandbox/index.js'
 import type { ConnectionEvent, Engine, EngineState } from '../../src/engine/types.js'
 import {
   createSupervisor,
@@ -14,77 +10,8 @@ import {
   type SupervisorOptions,
 } from '../../src/instances/supervisor.js'
 import { systemClock } from '../../src/lib/clock.js'
-import { createCipher } from '../../src/lib/secrets.js'
-import { defaultEngineFactory } from '../../src/services.js'
-import { createTestDatabase } from '../helpers/database.js'
-import { type HttpResponse, httpRequest, type RequestOptions } from '../helpers/http.js'
 
 const silent = pino({ level: 'silent' })
-
-/**
- * The real application, built like `startTestApp` builds it, that also keeps hold of the sandbox
- * engines it makes (by instance uuid), so that a test can act as the instance's own phone.
- */
-export async function startSandboxApp(env: Record<string, string> = {}) {
-  const testDb = await createTestDatabase()
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    PUBLIC_URL: 'http://localhost',
-    DATABASE_URL: testDb.url,
-    APP_KEY: randomBytes(32).toString('base64'),
-    RATE_LIMIT_MAX: '0',
-    ...env,
-  })
-  const network = new SandboxNetwork()
-  const engines = new Map<string, SandboxEngine>()
-  const make = defaultEngineFactory(network, silent)
-  const engineFactory: EngineFactory = (instance, auth) => {
-    const engine = make(instance, auth)
-    engines.set(instance.uuid, engine as SandboxEngine)
-    return engine
-  }
-  const app = await buildApp({
-    config,
-    database: testDb.database,
-    cipher: createCipher(config.appKey!),
-    logger: silent,
-    engineFactory,
-    sandboxNetwork: network,
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-  const request = (method: string, path: string, options?: RequestOptions): Promise<HttpResponse> =>
-    httpRequest(url, method, path, options)
-  let users = 0
-  return {
-    db: testDb.database.db,
-    engines,
-    network,
-    request,
-    /** A new tenant and its admin; answers the admin's token. */
-    async register(): Promise<string> {
-      const password = 'correct horse battery'
-      const res = await request('POST', '/api/v1/auth/register', {
-        body: {
-          name: 'Owner',
-          email: `owner${process.pid}-${++users}-${Date.now()}@example.com`,
-          password,
-          password_confirmation: password,
-          terms_accepted: true,
-        },
-      })
-      if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`)
-      return res.body.data.token as string
-    },
-    async close() {
-      await app.close()
-      await testDb.dispose()
-    },
-  }
-}
-
-export type SandboxApp = Awaited<ReturnType<typeof startSandboxApp>>
 
 /** What a scripted connection attempt does: fail to open, open, or open and drop at once. */
 export type Step = 'fail' | 'open' | 'drop'

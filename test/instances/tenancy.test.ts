@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestApp, type TestApp } from '../helpers/app.js'
 import { eventually } from '../helpers/wait.js'
+import { type SandboxApp, startSandboxApp } from './sandbox-app.js'
 
 /** Every instance endpoint and sandbox control, with a valid body, for an instance reference. */
 function endpoints(ref: string): [string, string, unknown?][] {
@@ -37,7 +37,7 @@ function userOnly(ref: string): [string, string, unknown?][] {
 }
 
 describe('instances and tenancy', () => {
-  let app: TestApp
+  let app: SandboxApp
   let owner: string
   let stranger: string
   let first: { id: number; uuid: string }
@@ -56,7 +56,7 @@ describe('instances and tenancy', () => {
   }
 
   beforeAll(async () => {
-    app = await startTestApp()
+    app = await startSandboxApp()
     owner = (await app.register()).token
     stranger = (await app.register()).token
     first = (await api(owner, 'POST', '/instances', { name: 'First', engine: 'sandbox' })).body.data

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EngineEvents } from '../../src/engine/events.js'
 import type { SandboxEngine } from '../../src/engine/sandbox/index.js'
 import { eventually } from '../helpers/wait.js'
-import { eventsOf, type SandboxApp, startSandboxApp } from '../instances/support.js'
+import { type SandboxApp, startSandboxApp } from '../instances/sandbox-app.js'
+import { eventsOf } from '../instances/support.js'
 
 describe('sandbox engine controls', () => {
   let app: SandboxApp
@@ -30,7 +31,7 @@ describe('sandbox engine controls', () => {
 
   beforeAll(async () => {
     app = await startSandboxApp()
-    token = await app.register()
+    token = (await app.register()).token
     const instance = await create()
     expect((await control(instance.uuid, 'scan', { phone_number: '+1 (555) 200-3001' })).status).toBe(200)
     await reaches(instance.uuid, 'connected')
