@@ -121,7 +121,7 @@ export function createAutomationRuntime(deps: {
       ])
       .where('id', '=', messageId)
       .executeTakeFirst()
-    if (!message || message.direction !== 'incoming') return
+    if (message?.direction !== 'incoming') return
     const conversation = await repo.findConversation(db, message.tenant_id, { id: data.conversation_id })
     if (!conversation || bool(conversation.is_group)) return
     if ((await control.statusOf(conversation)) !== 'active') return

@@ -140,7 +140,9 @@ export const OpenAiConfig = Type.Object({
   api_key: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   model: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   system_prompt: Type.Optional(Type.String({ maxLength: 20_000 })),
-  history_window: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Messages of context (default 10)' })),
+  history_window: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100, description: 'Messages of context (default 10)' }),
+  ),
   temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
   timeout_ms: Type.Optional(Type.Integer({ minimum: 500, maximum: 120_000, description: 'Default 30000' })),
 })
