@@ -4,6 +4,7 @@ import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { authRoutes } from './auth/routes.js'
+import { calendarRoutes } from './calendar/routes.js'
 import { chatRoutes } from './chat/routes.js'
 import { contactRoutes } from './contacts/routes.js'
 import { conversationRoutes } from './conversations/routes.js'
@@ -17,10 +18,12 @@ import { registerMetrics } from './http/metrics.js'
 import { registerOpenApi } from './http/openapi.js'
 import { registerRateLimits } from './http/rate-limit.js'
 import { instanceRoutes } from './instances/routes.js'
+import { kanbanRoutes } from './kanban/module.js'
 import { messageRoutes } from './messages/routes.js'
 import { sandboxRoutes } from './sandbox/routes.js'
 import { scheduledRoutes } from './scheduled/routes.js'
 import { type AppDeps, createServices } from './services.js'
+import { settingsRoutes } from './settings/routes.js'
 import { tagRoutes } from './tags/routes.js'
 import { automationRoutes } from './automation/routes.js'
 
@@ -93,6 +96,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(chatRoutes, { prefix: API_PREFIX, ...inbox })
   await app.register(contactRoutes, { prefix: API_PREFIX, contacts: services.contacts, chat: services.chat })
   await app.register(tagRoutes, { prefix: API_PREFIX, tags: services.tags })
+  await app.register(settingsRoutes, { prefix: API_PREFIX, aiSettings: services.aiSettings })
+  await app.register(kanbanRoutes, { prefix: API_PREFIX, kanban: services.kanban })
+  await app.register(calendarRoutes, { prefix: API_PREFIX, calendar: services.calendar })
   await app.register(automationRoutes, {
     prefix: API_PREFIX,
     definitions: services.automationDefinitions,

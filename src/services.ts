@@ -5,6 +5,7 @@ import { createAuthService } from './auth/service.js'
 import { createLoginThrottle } from './auth/throttle.js'
 import { createTwoFactor } from './auth/two-factor.js'
 import type { Config } from './config.js'
+import { callerInstant, createCalendar } from './calendar/module.js'
 import { createChatService } from './chat/service.js'
 import { createContactService } from './contacts/service.js'
 import { createConversationService } from './conversations/service.js'
@@ -22,6 +23,7 @@ import { createGroupService } from './groups/service.js'
 import { createInstanceService, type InstanceUsage } from './instances/service.js'
 import { createSupervisor, type EngineFactory, type InstanceRow } from './instances/supervisor.js'
 import { createInstanceTokens } from './instances/tokens.js'
+import { createKanban } from './kanban/module.js'
 import { type Clock, systemClock } from './lib/clock.js'
 import type { Cipher } from './lib/secrets.js'
 import { createMailer, type Mailer } from './mail/mailer.js'
@@ -30,6 +32,7 @@ import { createSender } from './messages/sender.js'
 import { createMessageService, type SendGuard } from './messages/service.js'
 import { createSandboxRecordStore } from './sandbox/record-store.js'
 import { createSandboxService } from './sandbox/service.js'
+import { createAiSettingsService } from './settings/service.js'
 import { createTagService } from './tags/service.js'
 import { createAutomationControl } from './automation/control.js'
 import { createAutomationDefinitions } from './automation/definitions.js'
@@ -158,6 +161,18 @@ export function createServices(deps: AppDeps) {
     stats: async () => ({}),
   }
 
+  // CRM: the tenant's AI provider, the kanban pipeline, the calendar with its WhatsApp reminders.
+  const aiSettings = createAiSettingsService({ db, clock, cipher })
+  const kanban = createKanban({
+    db,
+    clock,
+    contacts,
+    conversations,
+    ai: aiSettings,
+    instant: callerInstant(db),
+  })
+  const calendar = createCalendar({ db, clock, contacts, instances, messages, leads: kanban.leads })
+
   const automationControl = createAutomationControl({ db, clock })
   sendGuards.push((_auth, conversation, source) =>
     source === 'automation' ? Promise.resolve() : automationControl.assertManualSendAllowed(conversation),
@@ -201,6 +216,9 @@ export function createServices(deps: AppDeps) {
 
   return {
     clock,
+    aiSettings,
+    kanban,
+    calendar,
     automationControl,
     automationDefinitions,
     automation,
