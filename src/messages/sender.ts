@@ -11,7 +11,10 @@ import type { MessageRow } from './repository.js'
 import * as repo from './repository.js'
 
 const MAX_ATTEMPTS = 3
-/** While a send is in flight its row is held this long; after a crash it becomes due again then. */
+/**
+ * While a send is in flight its row is held this long, so that nothing else picks it meanwhile;
+ * the process that takes the instance over after a crash releases it at once (see `adopt`).
+ */
 const IN_FLIGHT_SECONDS = 120
 
 interface Lane {
@@ -19,6 +22,8 @@ interface Lane {
   timer: NodeJS.Timeout | null
   /** Epoch ms before which the next message must not go (the human-like pause). */
   notBefore: number
+  /** The engine whose queue this lane last took over: a new one means the instance changed hands. */
+  engine: Engine | null
 }
 
 export type Sender = ReturnType<typeof createSender>
@@ -35,6 +40,8 @@ export function createSender(deps: {
   logger: Logger
   supervisor: Supervisor
   onEventsAppended: () => void
+  /** The bytes of a stored file (the media store). */
+  readMedia: (key: string) => Promise<Buffer>
   random?: () => number
 }) {
   const { db, clock, logger, supervisor } = deps
@@ -46,7 +53,7 @@ export function createSender(deps: {
   const lane = (id: number): Lane => {
     let found = lanes.get(id)
     if (!found) {
-      found = { running: false, timer: null, notBefore: 0 }
+      found = { running: false, timer: null, notBefore: 0, engine: null }
       lanes.set(id, found)
     }
     return found
@@ -135,12 +142,12 @@ export function createSender(deps: {
     }
     if (!message.media_path)
       throw new EngineError('MEDIA_UNAVAILABLE', 'the media of this message is not stored')
-    const fs = await import('node:fs/promises')
     return engine.sendMedia({
       id: message.whatsapp_message_id!,
       to: message.chat_jid,
       kind: message.type as 'image' | 'video' | 'audio' | 'document',
-      data: await fs.readFile(message.media_path),
+      // `media_path` is the file's key in the media store.
+      data: await deps.readMedia(message.media_path),
       mimetype: message.media_mime ?? 'application/octet-stream',
       ...(message.caption ? { caption: message.caption } : {}),
       ...(message.media_file_name ? { fileName: message.media_file_name } : {}),
@@ -157,6 +164,10 @@ export function createSender(deps: {
       for (;;) {
         const engine = supervisor.local(instanceId)
         if (!engine || engine.getState().status !== 'connected' || stopped) return
+        if (state.engine !== engine) {
+          await adopt(instanceId)
+          state.engine = engine
+        }
         const now = clock.now()
         if (state.notBefore > now.getTime()) return wakeAt(instanceId, state.notBefore)
         const message = await repo.nextDue(db, instanceId, now.toISOString())
@@ -217,6 +228,25 @@ export function createSender(deps: {
     } finally {
       state.running = false
     }
+  }
+
+  /**
+   * The instance has just come to this process (a restart, a takeover): rows still held in flight
+   * were left by a sender that no longer holds it, and nothing here is sending them (this lane is
+   * the only one). They are due now rather than when the hold lapses; resent under their stored
+   * WhatsApp id, they are the same message, not a second one.
+   */
+  async function adopt(instanceId: number): Promise<void> {
+    const now = clock.now().toISOString()
+    await db
+      .updateTable('messages')
+      .set({ next_attempt_at: now, updated_at: now })
+      .where('instance_id', '=', instanceId)
+      .where('status', '=', 'pending')
+      .where('direction', '=', 'outgoing')
+      .where('attempts', '>', 0)
+      .where('next_attempt_at', '>', now)
+      .execute()
   }
 
   async function onFailure(message: MessageRow, error: unknown): Promise<void> {
