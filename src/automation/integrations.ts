@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import type { ChatClient, ChatMessage } from '../ai/client.js'
 
 /** What an integration answers: texts to send, and whether to hand the conversation to a human. */
 export interface BotAnswer {
@@ -95,42 +96,31 @@ export async function callHttpBot(
   return { texts, handover }
 }
 
-export interface ChatCompletionsConfig {
-  base_url: string
-  api_key: string
-  model: string
-  system_prompt?: string
-  history_window?: number
-  temperature?: number
-  timeout_ms?: number
-}
-
 /** An AI agent on an OpenAI-compatible chat-completions API, with the conversation as context. */
-export async function callChatCompletions(
-  config: ChatCompletionsConfig,
+export async function askAgent(
+  client: ChatClient,
+  config: { system_prompt?: string; temperature?: number; timeout_ms?: number },
   context: ConversationContext,
 ): Promise<BotAnswer> {
-  const messages = [
-    ...(config.system_prompt ? [{ role: 'system', content: config.system_prompt }] : []),
+  const messages: ChatMessage[] = [
+    ...(config.system_prompt ? [{ role: 'system' as const, content: config.system_prompt }] : []),
     ...context.history
       .filter((m) => m.text)
-      .map((m) => ({ role: m.direction === 'incoming' ? 'user' : 'assistant', content: m.text })),
+      .map((m) => ({
+        role: m.direction === 'incoming' ? ('user' as const) : ('assistant' as const),
+        content: m.text ?? '',
+      })),
   ]
-  const body = JSON.stringify({
-    model: config.model,
-    messages,
-    ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
-  })
-  const url = `${config.base_url.replace(/\/+$/, '')}/chat/completions`
-  const answer = (await postJson(
-    url,
-    body,
-    { authorization: `Bearer ${config.api_key}` },
-    config.timeout_ms ?? 30_000,
-  )) as {
-    choices?: { message?: { content?: unknown } }[]
+  let completion: Awaited<ReturnType<ChatClient['complete']>>
+  try {
+    completion = await client.complete({
+      messages,
+      ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
+      ...(config.timeout_ms !== undefined ? { timeoutMs: config.timeout_ms } : {}),
+    })
+  } catch (error) {
+    throw new IntegrationError(error instanceof Error ? error.message : String(error))
   }
-  const content = answer.choices?.[0]?.message?.content
-  if (typeof content !== 'string') throw new IntegrationError('answered without choices[0].message.content')
-  return { texts: content.trim() ? [content.trim()] : [], handover: null }
+  const text = completion.content.trim()
+  return { texts: text ? [text] : [], handover: null }
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
+import { type ChatClient, createChatClient } from '../ai/client.js'
 import { bool, parseJson } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
 import type { StoredEvent } from '../events/outbox.js'
@@ -9,9 +10,9 @@ import { newUuid } from '../lib/ids.js'
 import type { AutomationControl } from './control.js'
 import type { AutomationDefinitions } from './definitions.js'
 import {
+  askAgent,
   type BotAnswer,
   type ConversationContext,
-  callChatCompletions,
   callHttpBot,
   IntegrationError,
 } from './integrations.js'
@@ -32,8 +33,8 @@ export interface AutomationActions {
     conversationId: number,
     spec: { board_id?: string; column_id?: string; title?: string },
   ): Promise<void>
-  /** The tenant's AI provider, the default of openai integrations. */
-  tenantAi?(tenantId: number): Promise<{ base_url: string; api_key: string; model: string } | null>
+  /** A client on the tenant's AI provider, the default of openai integrations (throws without one). */
+  tenantAi?(tenantId: number): Promise<{ client: ChatClient; timeoutMs: number }>
 }
 
 type Outcome = 'replied' | 'no_match' | 'skipped' | 'failed' | 'handover'
@@ -302,18 +303,25 @@ export function createAutomationRuntime(deps: {
     if (integration.type === 'http_bot') {
       answer = await callHttpBot(config as { url: string; secret?: string; timeout_ms?: number }, context)
     } else {
-      const fallback = (await actions.tenantAi?.(ctx.auth.tenantId)) ?? null
-      const baseUrl = (config['base_url'] as string | undefined) ?? fallback?.base_url
-      const apiKey = (config['api_key'] as string | undefined) ?? fallback?.api_key
-      const model = (config['model'] as string | undefined) ?? fallback?.model
-      if (!baseUrl || !apiKey || !model)
-        throw new IntegrationError(
-          'no AI provider: set base_url, api_key and model, or the tenant AI settings',
-        )
-      answer = await callChatCompletions(
-        { ...(config as object), base_url: baseUrl, api_key: apiKey, model } as Parameters<
-          typeof callChatCompletions
-        >[0],
+      const own = config['base_url'] && config['api_key'] && config['model']
+      let client: ChatClient
+      let timeoutMs: number | undefined
+      if (own) {
+        client = createChatClient({
+          baseUrl: String(config['base_url']),
+          apiKey: String(config['api_key']),
+          model: String(config['model']),
+        })
+      } else {
+        if (!actions.tenantAi) throw new IntegrationError('no AI provider configured')
+        ;({ client, timeoutMs } = await actions.tenantAi(ctx.auth.tenantId))
+      }
+      answer = await askAgent(
+        client,
+        {
+          ...(config as { system_prompt?: string; temperature?: number; timeout_ms?: number }),
+          ...(config['timeout_ms'] === undefined && timeoutMs !== undefined ? { timeout_ms: timeoutMs } : {}),
+        },
         context,
       )
     }
