@@ -1,10 +1,12 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline measured in the
 // same run. `npm run bench -- auth messages` runs only the suites named.
 import { benchAuth } from './auth.js'
+import { benchInstances } from './instances.js'
 import { benchMessages } from './messages.js'
 
 const suites: Record<string, () => Promise<void>> = {
   auth: benchAuth,
+  instances: benchInstances,
   messages: benchMessages,
 }
 
