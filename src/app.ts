@@ -24,8 +24,11 @@ import { sandboxRoutes } from './sandbox/routes.js'
 import { scheduledRoutes } from './scheduled/routes.js'
 import { type AppDeps, createServices } from './services.js'
 import { settingsRoutes } from './settings/routes.js'
+import { streamRoutes } from './stream/routes.js'
 import { tagRoutes } from './tags/routes.js'
 import { automationRoutes } from './automation/routes.js'
+import { inboundRoutes } from './webhooks/inbound-routes.js'
+import { webhookRoutes } from './webhooks/routes.js'
 
 const VERSION = (
   JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -108,17 +111,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(groupRoutes, { prefix: API_PREFIX, groups })
   // The direct endpoints live at the root (DECISIONS §1).
   await app.register(directRoutes, { direct })
+  await app.register(webhookRoutes, { prefix: API_PREFIX, webhooks: services.webhooks })
+  await app.register(inboundRoutes, { prefix: API_PREFIX, inbound: services.inbound })
+  // The web docs' workers post to the root of the main host as well.
+  await app.register(inboundRoutes, { inbound: services.inbound, hidden: true })
+  await app.register(streamRoutes, {
+    prefix: API_PREFIX,
+    hub: services.stream,
+    resolvers: {
+      userToken: (token) => auth.resolveToken(token),
+      instanceToken: (token) => instanceTokens.resolve(token),
+      instanceInTenant: (instanceId, tenantId) => instanceTokens.instanceInTenant(instanceId, tenantId),
+      instances,
+    },
+  })
 
   // Background work runs while the server listens; closing the server closes every connection.
   app.addHook('onReady', async () => {
     dispatcher.start()
+    services.deliverer.start()
+    services.stream.start()
     services.sender.start()
     await supervisor.start()
   })
   app.addHook('preClose', async () => {
     await services.sender.stop()
     await supervisor.stop()
+    services.stream.stop()
     await dispatcher.stop()
+    await services.deliverer.stop()
   })
 
   return app

@@ -26,6 +26,19 @@ export interface Config {
   messageExpiryHours: number
   /** At most this many automated replies per conversation per minute. */
   automationMaxRepliesPerMinute: number
+  /** Outgoing webhooks: how long to wait, how to retry, how many at once, which addresses. */
+  webhooks: {
+    timeoutMs: number
+    retryBaseMs: number
+    retryHours: number
+    concurrency: number
+    allowPrivateUrls: boolean
+    logDays: number
+  }
+  /** How often the events outbox and the webhook queue are looked at besides wake-ups. */
+  eventsPollMs: number
+  /** Seconds between heartbeats on the live event stream. */
+  streamHeartbeatSeconds: number
 }
 
 export interface SettingDoc {
@@ -124,6 +137,48 @@ export const SETTINGS: SettingDoc[] = [
     name: 'AUTOMATION_MAX_REPLIES_PER_MINUTE',
     default: '10',
     meaning: 'At most this many automated replies (flows, bots, AI agents) per conversation per minute.',
+  },
+  {
+    name: 'WEBHOOK_TIMEOUT_MS',
+    default: '5000',
+    meaning: 'A webhook receiver that has not answered 2xx within this is retried later.',
+  },
+  {
+    name: 'WEBHOOK_RETRY_BASE_MS',
+    default: '10000',
+    meaning:
+      'First webhook retry after about this long; each next one waits twice as long (at most 1 h), with jitter.',
+  },
+  {
+    name: 'WEBHOOK_RETRY_HOURS',
+    default: '24',
+    meaning: 'How long a webhook delivery is retried before it is marked failed.',
+  },
+  {
+    name: 'WEBHOOK_CONCURRENCY',
+    default: '50',
+    meaning: 'Webhook requests in flight at once per process.',
+  },
+  {
+    name: 'WEBHOOK_ALLOW_PRIVATE_URLS',
+    default: 'false',
+    meaning: 'Let webhooks reach loopback and private addresses (closed networks, tests).',
+  },
+  {
+    name: 'WEBHOOK_LOG_DAYS',
+    default: '30',
+    meaning: 'Finished webhook deliveries stay in the delivery log this many days.',
+  },
+  {
+    name: 'EVENTS_POLL_MS',
+    default: '1000',
+    meaning:
+      'How often the events outbox and the webhook queue are polled besides wake-ups (events of other processes, due retries).',
+  },
+  {
+    name: 'STREAM_HEARTBEAT_SECONDS',
+    default: '30',
+    meaning: 'Seconds between heartbeats (a ping and `{"event":"heartbeat"}`) on the live event stream.',
   },
 ]
 
@@ -236,5 +291,15 @@ export function loadConfig(env: Env): Config {
     defaultEngine: oneOf(env, 'DEFAULT_ENGINE', 'baileys', ['baileys', 'sandbox'] as const),
     messageExpiryHours: integer(env, 'MESSAGE_EXPIRY_HOURS', 24, 1, 24 * 30),
     automationMaxRepliesPerMinute: integer(env, 'AUTOMATION_MAX_REPLIES_PER_MINUTE', 10, 1, 1000),
+    webhooks: {
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
+      retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 10_000, 10, 3_600_000),
+      retryHours: integer(env, 'WEBHOOK_RETRY_HOURS', 24, 1, 24 * 7),
+      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 50, 1, 1000),
+      allowPrivateUrls: bool(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', false),
+      logDays: integer(env, 'WEBHOOK_LOG_DAYS', 30, 1, 3650),
+    },
+    eventsPollMs: integer(env, 'EVENTS_POLL_MS', 1000, 10, 60_000),
+    streamHeartbeatSeconds: integer(env, 'STREAM_HEARTBEAT_SECONDS', 30, 1, 3600),
   }
 }

@@ -19,6 +19,7 @@ import type { EngineEvents } from './engine/events.js'
 import { SandboxEngine, type SandboxEngineOptions, SandboxNetwork } from './engine/sandbox/index.js'
 import type { AuthStateStore, Engine } from './engine/types.js'
 import { createEventDispatcher } from './events/outbox.js'
+import { createPgWakeup } from './events/pg-wakeup.js'
 import { createGroupService } from './groups/service.js'
 import { createInstanceService, type InstanceUsage } from './instances/service.js'
 import { createSupervisor, type EngineFactory, type InstanceRow } from './instances/supervisor.js'
@@ -33,7 +34,9 @@ import { createMessageService, type SendGuard } from './messages/service.js'
 import { createSandboxRecordStore } from './sandbox/record-store.js'
 import { createSandboxService } from './sandbox/service.js'
 import { createAiSettingsService } from './settings/service.js'
+import { createStreamHub } from './stream/hub.js'
 import { createTagService } from './tags/service.js'
+import { createWebhookModule } from './webhooks/module.js'
 import { createAutomationControl } from './automation/control.js'
 import { createAutomationDefinitions } from './automation/definitions.js'
 import { createAutomationRuntime } from './automation/runtime.js'
@@ -85,7 +88,14 @@ export function createServices(deps: AppDeps) {
   })
   const instanceTokens = createInstanceTokens({ db, clock })
 
-  const dispatcher = createEventDispatcher({ db, clock, logger: deps.logger })
+  const dispatcher = createEventDispatcher({
+    db,
+    clock,
+    logger: deps.logger,
+    pollMs: config.eventsPollMs,
+    // Processes sharing a PostgreSQL database wake each other when they append events.
+    wakeup: deps.database.dialect === 'postgres' ? createPgWakeup(config.databaseUrl, deps.logger) : null,
+  })
   // What reaches the sandbox's WhatsApp is kept in the database, so that a resend after a crash
   // is recognized as the message the server already has.
   const sandboxNetwork =
@@ -213,6 +223,23 @@ export function createServices(deps: AppDeps) {
     baseDomain: config.instanceBaseDomain,
     beforeManualSend: (instanceId, chatJid) => automationControl.assertManualSendAllowedToChat(instanceId, chatJid),
   })
+  const { webhooks, inbound, deliverer } = createWebhookModule({
+    db,
+    clock,
+    logger: deps.logger,
+    cipher,
+    config,
+    dispatcher,
+    instances,
+    instanceTokens,
+    ingestion,
+  })
+  const stream = createStreamHub({
+    dispatcher,
+    clock,
+    logger: deps.logger,
+    heartbeatMs: config.streamHeartbeatSeconds * 1000,
+  })
 
   return {
     clock,
@@ -238,6 +265,10 @@ export function createServices(deps: AppDeps) {
     passwordReset,
     instanceTokens,
     dispatcher,
+    webhooks,
+    inbound,
+    deliverer,
+    stream,
     sandboxNetwork,
     supervisor,
     instances,

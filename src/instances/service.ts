@@ -4,6 +4,7 @@ import { bool, parseJson, toJson } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
 import { EngineError, type EngineErrorCode } from '../engine/errors.js'
 import type { Engine, EngineKind } from '../engine/types.js'
+import { appendEvent } from '../events/outbox.js'
 import type { AuthContext } from '../http/auth-context.js'
 import { AppError, type ErrorCode, notFound, validationError } from '../http/errors.js'
 import type { Clock } from '../lib/clock.js'
@@ -307,6 +308,61 @@ export function createInstanceService(deps: {
     },
 
     isConnectedRow: (row: InstanceRow) => row.status === 'connected' && bool(row.desired_connected),
+
+    /**
+     * A status reported by a WhatsApp worker running elsewhere (the inbound worker endpoints),
+     * stored with the instance.* event the supervisor stores for its own engines. Answers whether
+     * an event was appended (the caller wakes the event dispatcher).
+     */
+    async reportStatus(
+      instanceId: number,
+      report: { status: InstanceStatus; phone?: string | null; qr?: string; reason?: string | null },
+    ): Promise<boolean> {
+      const row = await repo.findInstanceById(db, instanceId)
+      if (!row) return false
+      const at = now()
+      const { status } = report
+      const phone = report.phone ?? row.phone_number
+      const newQr = status === 'qr_ready' && report.qr !== undefined && report.qr !== row.qr_code_text
+      if (status === row.status && !newQr && phone === row.phone_number) return false
+      const base = { previous_status: row.status, new_status: status }
+      let patch: Parameters<typeof repo.updateInstance>[2] = {}
+      let event: { type: string; data: Record<string, unknown> } | null = null
+      if (status === 'connected') {
+        patch = {
+          phone_number: phone,
+          connected_at: at,
+          last_heartbeat_at: at,
+          last_error: null,
+          qr_code_text: null,
+        }
+        event = { type: 'instance.connected', data: { ...base, phone_number: phone } }
+      } else if (status === 'qr_ready' && newQr) {
+        const expires = new Date(clock.now().getTime() + 60_000).toISOString()
+        patch = { qr_code_text: report.qr, qr_generated_at: at, qr_expires_at: expires }
+        const qr = { qr_code_text: report.qr, qr: report.qr, qr_generated_at: at, expires_at: expires }
+        event = { type: 'instance.qr', data: { ...base, ...qr } }
+      } else if (status === 'disconnected' || status === 'logged_out') {
+        patch = { disconnected_at: at, last_error: report.reason ?? null, qr_code_text: null }
+        event = {
+          type: 'instance.disconnected',
+          data: { ...base, reason: report.reason ?? null, status_code: null },
+        }
+      }
+      await db.transaction().execute(async (trx) => {
+        await repo.updateInstance(trx, instanceId, { status, ...patch, updated_at: at })
+        if (event) {
+          await appendEvent(trx, clock, {
+            tenantId: row.tenant_id,
+            instanceId,
+            instanceUuid: row.uuid,
+            type: event.type,
+            data: event.data,
+          })
+        }
+      })
+      return event !== null
+    },
   }
 }
 

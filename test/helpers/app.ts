@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pino from 'pino'
 import { type AppDeps, buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import type { Database } from '../../src/db/database.js'
+import { type Database, openDatabase } from '../../src/db/database.js'
 import type { Clock } from '../../src/lib/clock.js'
 import { createCipher } from '../../src/lib/secrets.js'
 import type { Mailer } from '../../src/mail/mailer.js'
@@ -16,6 +16,8 @@ export interface TestAppOptions {
   mailer?: Mailer
   /** Test-only infrastructure for buildApp: a sandbox network the test also joins, the media fetch policy. */
   deps?: Pick<AppDeps, 'sandboxNetwork' | 'mediaFetch'>
+  /** An already migrated database to use instead of a fresh one (two apps on one database); left in place on close. */
+  databaseUrl?: string
 }
 
 export interface TestApp {
@@ -39,7 +41,9 @@ let emails = 0
 
 /** The real application on a random port, with a fresh database, as production builds it. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const testDb = await createTestDatabase()
+  const testDb = options.databaseUrl
+    ? { url: options.databaseUrl, ...closing(openDatabase(options.databaseUrl, { poolSize: 5 })) }
+    : await createTestDatabase()
   const config = loadConfig({
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     PUBLIC_URL: 'http://localhost',
@@ -104,4 +108,8 @@ export function manualClock(start = new Date('2026-01-15T10:00:00Z')) {
       now = date.getTime()
     },
   }
+}
+
+function closing(database: Database) {
+  return { database, dispose: () => database.close() }
 }

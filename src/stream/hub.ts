@@ -1,0 +1,131 @@
+import type { Logger } from 'pino'
+import type { WebSocket } from 'ws'
+import type { EventDispatcher } from '../events/outbox.js'
+import type { Clock } from '../lib/clock.js'
+import { wants } from '../webhooks/events.js'
+
+/** What one connection may see and asked to see. */
+export interface StreamScope {
+  tenantId: number
+  /** Only this instance's events (an sk_ token, an instance host, or `?instance=`). */
+  instanceId: number | null
+  instanceUuid: string | null
+  /** Event names, aliases resolved; null: every event. */
+  filter: Set<string> | null
+}
+
+interface Client extends StreamScope {
+  socket: WebSocket
+  alive: boolean
+}
+
+/** A client this far behind is dropped rather than buffered without end. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
+
+/**
+ * The live stream of this process: every process reads the outbox with its own cursor, kept in
+ * memory (a stream has no history to resume), and fans each event out to the connections that
+ * may see it. Events raised by another process reach this one through the same outbox, as soon
+ * as the wake-up channel (PostgreSQL NOTIFY) or the next poll says there is something to read.
+ */
+export function createStreamHub(deps: {
+  dispatcher: EventDispatcher
+  clock: Clock
+  logger: Logger
+  heartbeatMs: number
+}) {
+  const clients = new Set<Client>()
+  let heartbeat: NodeJS.Timeout | null = null
+
+  function send(client: Client, text: string): void {
+    if (client.socket.readyState !== client.socket.OPEN) return
+    if (client.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      client.socket.close(1013, 'Too far behind; reconnect')
+      return
+    }
+    client.socket.send(text)
+  }
+
+  deps.dispatcher.subscribe(
+    'live-stream',
+    async (events) => {
+      if (clients.size === 0) return
+      for (const event of events) {
+        let text: string | null = null
+        for (const client of clients) {
+          if (client.tenantId !== event.tenantId) continue
+          if (client.instanceId !== null && client.instanceId !== event.instanceId) continue
+          if (!wants(client.filter, event.event)) continue
+          // The webhooks' envelope, with the event id for deduplication.
+          text ??= JSON.stringify({
+            id: event.id,
+            event: event.event,
+            instance_uuid: event.instance_uuid,
+            timestamp: event.timestamp,
+            data: event.data,
+          })
+          send(client, text)
+        }
+      }
+    },
+    { durable: false },
+  )
+
+  function beat(): void {
+    const text = JSON.stringify({ event: 'heartbeat', timestamp: deps.clock.now().toISOString() })
+    for (const client of clients) {
+      // No pong since the last ping: the peer is gone without saying so.
+      if (!client.alive) {
+        client.socket.terminate()
+        clients.delete(client)
+        continue
+      }
+      client.alive = false
+      client.socket.ping()
+      send(client, text)
+    }
+  }
+
+  return {
+    add(socket: WebSocket, scope: StreamScope): void {
+      const client: Client = { ...scope, socket, alive: true }
+      clients.add(client)
+      socket.on('pong', () => {
+        client.alive = true
+      })
+      socket.on('close', () => clients.delete(client))
+      socket.on('error', (error) => deps.logger.debug({ err: error }, 'live stream connection failed'))
+      // Incoming messages are not part of the protocol; a ping from the client is answered by ws.
+      socket.on('message', () => {})
+      send(
+        client,
+        JSON.stringify({
+          event: 'stream.ready',
+          timestamp: deps.clock.now().toISOString(),
+          data: {
+            instance_uuid: scope.instanceUuid,
+            events: scope.filter ? [...scope.filter].sort() : null,
+            heartbeat_seconds: deps.heartbeatMs / 1000,
+          },
+        }),
+      )
+    },
+
+    get size(): number {
+      return clients.size
+    },
+
+    start(): void {
+      heartbeat = setInterval(beat, deps.heartbeatMs)
+      heartbeat.unref()
+    },
+
+    stop(): void {
+      if (heartbeat) clearInterval(heartbeat)
+      for (const client of clients) client.socket.close(1001, 'Server shutting down')
+      clients.clear()
+    },
+  }
+}
+
+export type StreamHub = ReturnType<typeof createStreamHub>
