@@ -14,16 +14,22 @@ export interface TestAppOptions {
   env?: Record<string, string>
   clock?: Clock
   mailer?: Mailer
-  /** Test-only infrastructure for buildApp: a sandbox network the test also joins, the media fetch policy. */
-  deps?: Pick<AppDeps, 'sandboxNetwork' | 'mediaFetch'>
+  /**
+   * Test-only infrastructure for buildApp: a sandbox network the test also joins, the media fetch
+   * policy, an engine factory (e.g. Baileys sockets pointed at the WhatsApp simulator).
+   */
+  deps?: Pick<AppDeps, 'sandboxNetwork' | 'mediaFetch' | 'engineFactory'>
   /** An already migrated database to use instead of a fresh one (two apps on one database); left in place on close. */
   databaseUrl?: string
+  /** Close only the connections on close, leaving the data for an app started on `databaseUrl` (a restart). */
+  keepDatabase?: boolean
 }
 
 export interface TestApp {
   url: string
   port: number
   database: Database
+  databaseUrl: string
   request(method: string, path: string, options?: RequestOptions): Promise<HttpResponse>
   /** Registers a new tenant with its admin; answers the token and the user. */
   register(
@@ -35,6 +41,8 @@ export interface TestApp {
     email: string
   }>
   close(): Promise<void>
+  /** Deletes the database this app created and kept (`keepDatabase`), once no app uses it. */
+  dropDatabase(): Promise<void>
 }
 
 let emails = 0
@@ -72,6 +80,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     url,
     port,
     database: testDb.database,
+    databaseUrl: testDb.url,
     request,
     async register(overrides = {}) {
       const email = overrides.email ?? `user${process.pid}-${++emails}-${Date.now()}@example.com`
@@ -91,8 +100,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     async close() {
       await app.close()
-      await testDb.dispose()
+      await (options.keepDatabase ? testDb.database.close() : testDb.dispose())
     },
+    dropDatabase: () => testDb.dispose(),
   }
 }
 
