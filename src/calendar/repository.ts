@@ -146,6 +146,24 @@ export async function transition(
   return Number(result.numUpdatedRows) > 0
 }
 
+/** Records the reminder's message, unless another request changed it since `expected` was read. */
+export async function setReminder(
+  db: Db,
+  tenantId: number,
+  id: number,
+  expected: number | null,
+  patch: { reminder_message_id: number | null; reminder_error: string | null },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('calendar_appointments')
+    .set(patch)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('reminder_message_id', expected === null ? 'is' : '=', expected)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
 /** Links the lead made from the appointment, unless another request already did. */
 export async function linkLead(db: Db, tenantId: number, id: number, leadId: number, at: string) {
   const result = await db

@@ -7,27 +7,15 @@ import type { InstanceService } from '../instances/service.js'
 import type { LeadService } from '../kanban/lead-service.js'
 import type { Clock } from '../lib/clock.js'
 import { newUuid, parseEntityRef } from '../lib/ids.js'
+import { type AppointmentInput, createAppointmentInput } from './input.js'
 import { presentAppointment } from './present.js'
 import type { Reminders } from './reminders.js'
 import * as repo from './repository.js'
 import type { AppointmentStatus } from './table.js'
-import { isTimeZone, parseInstant } from './times.js'
+import { parseInstant } from './times.js'
 
+export type { AppointmentInput }
 export type CalendarService = ReturnType<typeof createCalendarService>
-
-export interface AppointmentInput {
-  title?: string | undefined
-  description?: string | null | undefined
-  location?: string | null | undefined
-  contact_id?: string | null | undefined
-  start?: string | undefined
-  end?: string | undefined
-  timezone?: string | undefined
-  status?: string | undefined
-  reminder_minutes_before?: number | null | undefined
-  reminder_message?: string | null | undefined
-  instance_id?: string | null | undefined
-}
 
 /** Which status each one may move to; anything else is `409 INVALID_TRANSITION`. */
 const NEXT: Record<AppointmentStatus, AppointmentStatus[]> = {
@@ -36,8 +24,6 @@ const NEXT: Record<AppointmentStatus, AppointmentStatus[]> = {
   completed: [],
   cancelled: [],
 }
-
-const DEFAULT_MINUTES = 60
 
 /** Appointments with their WhatsApp reminders; the tenant's calendar, for user and sk_ tokens alike. */
 export function createCalendarService(deps: {
@@ -50,6 +36,7 @@ export function createCalendarService(deps: {
 }) {
   const { db, clock, reminders } = deps
   const nowIso = () => clock.now().toISOString()
+  const { callerZone, valuesOf } = createAppointmentInput(deps)
 
   async function find(auth: AuthContext, ref: string): Promise<repo.AppointmentRow> {
     const parsed = parseEntityRef(ref)
@@ -58,90 +45,21 @@ export function createCalendarService(deps: {
     return row
   }
 
-  /** The caller's zone for datetimes without an offset: the user's (PATCH /auth/me), else UTC. */
-  async function callerZone(auth: AuthContext): Promise<string> {
-    if (auth.kind !== 'user') return 'UTC'
-    return (await repo.userTimeZone(db, auth.tenantId, auth.userId)) ?? 'UTC'
-  }
-
-  function zoneOf(value: string): string {
-    if (!isTimeZone(value)) {
-      throw validationError(
-        'timezone',
-        'The timezone field must be a valid IANA time zone (e.g. America/Sao_Paulo).',
-      )
-    }
-    return value
-  }
-
   /** Queues, moves or withdraws the reminder, and keeps which message carries it. */
   async function syncReminder(auth: AuthContext, id: number, changed: boolean) {
     const row = (await repo.findAppointmentById(db, id))!
     const { messageId, error } = await reminders.sync(auth, row, changed)
-    if (messageId !== row.reminder_message_id || error !== row.reminder_error) {
-      await repo.updateAppointment(db, auth.tenantId, id, {
-        reminder_message_id: messageId,
-        reminder_error: error,
-      })
-    }
+    if (messageId === row.reminder_message_id && error === row.reminder_error) return
+    const kept = await repo.setReminder(db, auth.tenantId, id, row.reminder_message_id, {
+      reminder_message_id: messageId,
+      reminder_error: error,
+    })
+    // Another change of the appointment queued its own reminder meanwhile: one reminder, not two.
+    if (!kept && messageId !== row.reminder_message_id) await reminders.withdraw(auth, messageId)
   }
 
   async function view(id: number) {
     return presentAppointment((await repo.findAppointmentById(db, id))!)
-  }
-
-  /** Validated values of a create or update; `before` is the stored appointment on update. */
-  async function valuesOf(auth: AuthContext, input: AppointmentInput, before?: repo.AppointmentRow) {
-    const zone =
-      input.timezone !== undefined ? zoneOf(input.timezone) : (before?.timezone ?? (await callerZone(auth)))
-    const start = input.start !== undefined ? parseInstant(input.start, zone, 'start') : before?.starts_at
-    if (!start) throw validationError('start', 'The start field is required.')
-    // Moving the start alone keeps the duration.
-    const duration = before
-      ? Date.parse(before.ends_at) - Date.parse(before.starts_at)
-      : DEFAULT_MINUTES * 60_000
-    const end =
-      input.end !== undefined
-        ? parseInstant(input.end, zone, 'end')
-        : input.start !== undefined || !before
-          ? new Date(Date.parse(start) + duration).toISOString()
-          : before.ends_at
-    if (Date.parse(end) <= Date.parse(start)) throw validationError('end', 'The end must be after the start.')
-    const contact =
-      input.contact_id === undefined
-        ? undefined
-        : input.contact_id === null
-          ? null
-          : await deps.contacts.find(auth, input.contact_id)
-    const instance =
-      input.instance_id === undefined
-        ? undefined
-        : input.instance_id === null
-          ? null
-          : await deps.instances.find(auth, input.instance_id)
-    const minutes =
-      input.reminder_minutes_before !== undefined
-        ? input.reminder_minutes_before
-        : (before?.reminder_minutes_before ?? null)
-    const hasContact = contact !== undefined ? contact !== null : Boolean(before?.contact_id)
-    if (minutes !== null && !hasContact) {
-      throw validationError(
-        'reminder_minutes_before',
-        'A reminder needs a contact to send it to (contact_id).',
-      )
-    }
-    return {
-      timezone: zone,
-      starts_at: start,
-      ends_at: end,
-      ...(input.title !== undefined ? { title: input.title.trim() } : {}),
-      ...(input.description !== undefined ? { description: input.description } : {}),
-      ...(input.location !== undefined ? { location: input.location } : {}),
-      ...(contact !== undefined ? { contact_id: contact?.id ?? null } : {}),
-      ...(instance !== undefined ? { instance_id: instance?.id ?? null } : {}),
-      ...(input.reminder_message !== undefined ? { reminder_message: input.reminder_message } : {}),
-      reminder_minutes_before: minutes,
-    }
   }
 
   /** A status change the table above allows; the reminder follows (a cancelled one is withdrawn). */

@@ -5,8 +5,9 @@ import { AppError, notFound, validationError } from '../http/errors.js'
 import type { Clock } from '../lib/clock.js'
 import { newUuid, parseEntityRef } from '../lib/ids.js'
 import * as boards from './board-repository.js'
+import { boardStats } from './board-stats.js'
 import * as leads from './lead-repository.js'
-import { type ColumnView, fromCents, presentBoard, presentColumn } from './present.js'
+import { type ColumnView, presentBoard, presentColumn } from './present.js'
 import { recordActivity } from './timeline.js'
 import { clamp, transact } from './tx.js'
 
@@ -60,38 +61,6 @@ export function createBoardService(deps: { db: Kysely<DB>; clock: Clock }) {
     return presentBoard(board, (await columnViews([board])).get(board.id) ?? [])
   }
 
-  async function stats(board: boards.BoardRow, columns: ColumnView[]) {
-    const totals = await leads.boardTotals(db, board.id)
-    const sum = (pick: (t: (typeof totals)[number]) => boolean, of: 'leads' | 'cents') =>
-      totals.filter(pick).reduce((acc, t) => acc + t[of], 0)
-    const all = sum(() => true, 'leads')
-    const won = sum((t) => t.status === 'won', 'leads')
-    const lost = sum((t) => t.status === 'lost', 'leads')
-    const rate = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10000) / 100)
-    return {
-      total_leads: all,
-      open_leads: sum((t) => t.status === 'open', 'leads'),
-      won_leads: won,
-      lost_leads: lost,
-      total_value: fromCents(sum(() => true, 'cents')),
-      open_value: fromCents(sum((t) => t.status === 'open', 'cents')),
-      won_value: fromCents(sum((t) => t.status === 'won', 'cents')),
-      lost_value: fromCents(sum((t) => t.status === 'lost', 'cents')),
-      conversion_rate: rate(won, all),
-      win_rate: rate(won, won + lost),
-      columns: columns.map((c) => ({
-        column_id: c.numeric_id,
-        column_uuid: c.uuid,
-        name: c.name,
-        position: c.position,
-        leads: sum((t) => t.columnId === c.numeric_id, 'leads'),
-        value: fromCents(sum((t) => t.columnId === c.numeric_id, 'cents')),
-        open_leads: sum((t) => t.columnId === c.numeric_id && t.status === 'open', 'leads'),
-        open_value: fromCents(sum((t) => t.columnId === c.numeric_id && t.status === 'open', 'cents')),
-      })),
-    }
-  }
-
   /**
    * Re-reads the board's columns under its lock, places `columnId` at `position` (the end when
    * absent) and numbers them all 0..n-1; without `columnId`, only closes the gaps.
@@ -120,7 +89,7 @@ export function createBoardService(deps: { db: Kysely<DB>; clock: Clock }) {
     async get(auth: AuthContext, ref: string) {
       const row = await findBoard(auth, ref)
       const board = await view(row)
-      return { ...board, stats: await stats(row, board.columns) }
+      return { ...board, stats: boardStats(await leads.boardTotals(db, row.id), board.columns) }
     },
 
     async create(

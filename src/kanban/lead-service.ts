@@ -4,7 +4,7 @@ import type { ContactService } from '../contacts/service.js'
 import type { ConversationService } from '../conversations/service.js'
 import { toJson } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
-import type { AuthContext } from '../http/auth-context.js'
+import { type AuthContext, actorName } from '../http/auth-context.js'
 import { notFound, validationError } from '../http/errors.js'
 import type { Clock } from '../lib/clock.js'
 import { newUuid, parseEntityRef } from '../lib/ids.js'
@@ -187,7 +187,7 @@ export function createLeadService(deps: {
           ai_next_action: null,
           ai_model: null,
           ai_qualified_at: null,
-          created_by: auth.kind === 'user' ? auth.userName : auth.tokenName,
+          created_by: actorName(auth),
           created_at: at,
           updated_at: at,
         })
@@ -210,6 +210,8 @@ export function createLeadService(deps: {
       patch: LeadPatch & { column_id?: string; position?: number },
     ) {
       const lead = await find(auth, ref)
+      // Everything is checked before anything changes.
+      const target = patch.column_id ? await deps.boards.findColumn(auth, patch.column_id, 'column_id') : null
       const links =
         patch.contact_id !== undefined || patch.conversation_id !== undefined
           ? await linksFor(auth, patch.contact_id, patch.conversation_id)
@@ -219,11 +221,10 @@ export function createLeadService(deps: {
         const tags = (await leads.tagsOf(trx, [lead.id])).get(lead.id) ?? []
         await applyChanges(trx, auth, lead, tags, patch, links, at)
       })
-      if (patch.column_id !== undefined || patch.position !== undefined) {
-        return this.move(auth, lead.uuid, {
-          column_id: patch.column_id ?? String(lead.column_id),
-          position: patch.position,
-        })
+      if (target || patch.position !== undefined) {
+        const column =
+          target ?? (await boards.findColumnById(db, (await leads.placeOf(db, lead.id))!.column_id))!
+        await transact(db, (trx) => movePlace(trx, auth, lead.id, column, patch.position, at))
       }
       return view(lead.id)
     },
