@@ -3,11 +3,13 @@
 import { benchAuth } from './auth.js'
 import { benchInstances } from './instances.js'
 import { benchMessages } from './messages.js'
+import { benchWebhooks } from './webhooks.js'
 
 const suites: Record<string, () => Promise<void>> = {
   auth: benchAuth,
   instances: benchInstances,
   messages: benchMessages,
+  webhooks: benchWebhooks,
 }
 
 const chosen = process.argv.slice(2).filter((name) => !name.startsWith('-'))

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { isPostgres, parseJson } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
 import type { Clock } from '../lib/clock.js'
+import { compiledQuery } from './compiled.js'
 import type { EventEnvelope, StoredEvent } from './outbox.js'
 
 export type EventHandler = (events: StoredEvent[]) => Promise<void>
@@ -22,12 +23,18 @@ export interface SubscribeOptions {
    * process, which has no business replaying what its clients never saw).
    */
   durable?: boolean
+  /**
+   * For in-memory consumers: while this says false (a stream nobody listens to), the outbox is
+   * not read for it; it starts again at the newest event (see `prime`).
+   */
+  active?: () => boolean
 }
 
 interface Consumer {
   name: string
   handler: EventHandler
   durable: boolean
+  active: (() => boolean) | null
   cursor: number | null
   /** The first missing id after the cursor, and since when (monotonic ms) it has been missing. */
   hole: { id: number; since: number } | null
@@ -76,12 +83,38 @@ export function createEventDispatcher(deps: {
     return Number(last?.max ?? 0)
   }
 
+  // The queries of every pass, built once.
+  const readCursor = compiledQuery(
+    (name: string) => db.selectFrom('event_cursors').select('last_event_id').where('consumer', '=', name),
+    1,
+  )
+  const writeCursor = compiledQuery(
+    (name: string, lastEventId: number, at: string) =>
+      db
+        .insertInto('event_cursors')
+        .values({ consumer: name, last_event_id: lastEventId, updated_at: at })
+        .onConflict((oc) =>
+          oc
+            .column('consumer')
+            .doUpdateSet({ last_event_id: lastEventId, updated_at: at })
+            // Processes sharing a consumer never move its cursor back.
+            .where('event_cursors.last_event_id', '<', lastEventId),
+        ),
+    3,
+  )
+  const readEvents = compiledQuery(
+    (after: number) =>
+      db
+        .selectFrom('events')
+        .select(['id', 'tenant_id', 'instance_id', 'payload'])
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(BATCH),
+    1,
+  )
+
   async function storedCursor(name: string): Promise<number> {
-    const row = await db
-      .selectFrom('event_cursors')
-      .select('last_event_id')
-      .where('consumer', '=', name)
-      .executeTakeFirst()
+    const [row] = await readCursor(db, name)
     if (row) return row.last_event_id
     // A new consumer starts from now: it has no business replaying history it never asked for.
     const start = await newestId()
@@ -90,18 +123,7 @@ export function createEventDispatcher(deps: {
   }
 
   async function saveCursor(name: string, lastEventId: number): Promise<void> {
-    const updatedAt = deps.clock.now().toISOString()
-    await db
-      .insertInto('event_cursors')
-      .values({ consumer: name, last_event_id: lastEventId, updated_at: updatedAt })
-      .onConflict((oc) =>
-        oc
-          .column('consumer')
-          .doUpdateSet({ last_event_id: lastEventId, updated_at: updatedAt })
-          // Processes sharing a consumer never move its cursor back.
-          .where('event_cursors.last_event_id', '<', lastEventId),
-      )
-      .execute()
+    await writeCursor(db, name, lastEventId, deps.clock.now().toISOString())
   }
 
   /** Whether the consumer may pass over the missing id `id` now. */
@@ -119,19 +141,17 @@ export function createEventDispatcher(deps: {
 
   /** Hands the consumer everything after its cursor; answers true when it stopped at a hole. */
   async function pumpConsumer(consumer: Consumer): Promise<boolean> {
+    if (consumer.active && !consumer.active()) {
+      consumer.cursor = null
+      return false
+    }
     // A durable cursor is read each time: another process sharing it may have moved it on.
     let cursor = consumer.durable
       ? await storedCursor(consumer.name)
       : (consumer.cursor ?? (await newestId()))
     consumer.cursor = cursor
     for (;;) {
-      const rows = await db
-        .selectFrom('events')
-        .select(['id', 'tenant_id', 'instance_id', 'payload'])
-        .where('id', '>', cursor)
-        .orderBy('id')
-        .limit(BATCH)
-        .execute()
+      const rows = await readEvents(db, cursor)
       let expected = cursor + 1
       let stalled = false
       const batch: StoredEvent[] = []
@@ -195,10 +215,22 @@ export function createEventDispatcher(deps: {
 
   return {
     subscribe(name: string, handler: EventHandler, options: SubscribeOptions = {}): () => void {
-      consumers.set(name, { name, handler, durable: options.durable ?? true, cursor: null, hole: null })
+      const durable = options.durable ?? true
+      const active = durable ? null : (options.active ?? null)
+      consumers.set(name, { name, handler, durable, active, cursor: null, hole: null })
       return () => {
         consumers.delete(name)
       }
+    },
+    /**
+     * Fixes where an in-memory consumer starts, if it has no position yet: it is handed every
+     * event appended after this resolves (a stream says it is ready only then).
+     */
+    async prime(name: string): Promise<void> {
+      const consumer = consumers.get(name)
+      if (!consumer || consumer.cursor !== null) return
+      const newest = await newestId()
+      consumer.cursor ??= newest
     },
     /** Tells the dispatcher that this process appended events (after the transaction committed). */
     notify(): void {

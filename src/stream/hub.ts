@@ -17,7 +17,11 @@ export interface StreamScope {
 interface Client extends StreamScope {
   socket: WebSocket
   alive: boolean
+  /** Events go out only after `stream.ready`, which comes first. */
+  ready: boolean
 }
+
+const CONSUMER = 'live-stream'
 
 /** A client this far behind is dropped rather than buffered without end. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
@@ -47,13 +51,13 @@ export function createStreamHub(deps: {
   }
 
   deps.dispatcher.subscribe(
-    'live-stream',
+    CONSUMER,
     async (events) => {
       if (clients.size === 0) return
       for (const event of events) {
         let text: string | null = null
         for (const client of clients) {
-          if (client.tenantId !== event.tenantId) continue
+          if (!client.ready || client.tenantId !== event.tenantId) continue
           if (client.instanceId !== null && client.instanceId !== event.instanceId) continue
           if (!wants(client.filter, event.event)) continue
           // The webhooks' envelope, with the event id for deduplication.
@@ -68,7 +72,7 @@ export function createStreamHub(deps: {
         }
       }
     },
-    { durable: false },
+    { durable: false, active: () => clients.size > 0 },
   )
 
   function beat(): void {
@@ -87,9 +91,9 @@ export function createStreamHub(deps: {
   }
 
   return {
-    add(socket: WebSocket, scope: StreamScope): void {
-      const client: Client = { ...scope, socket, alive: true }
-      clients.add(client)
+    /** Follows the events the scope allows from now on; says `stream.ready` once that holds. */
+    async add(socket: WebSocket, scope: StreamScope): Promise<void> {
+      const client: Client = { ...scope, socket, alive: true, ready: false }
       socket.on('pong', () => {
         client.alive = true
       })
@@ -97,6 +101,9 @@ export function createStreamHub(deps: {
       socket.on('error', (error) => deps.logger.debug({ err: error }, 'live stream connection failed'))
       // Incoming messages are not part of the protocol; a ping from the client is answered by ws.
       socket.on('message', () => {})
+      if (socket.readyState !== socket.OPEN) return
+      clients.add(client)
+      await deps.dispatcher.prime(CONSUMER)
       send(
         client,
         JSON.stringify({
@@ -109,6 +116,7 @@ export function createStreamHub(deps: {
           },
         }),
       )
+      client.ready = true
     },
 
     get size(): number {

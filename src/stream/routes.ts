@@ -64,13 +64,13 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{
         response: errors('UNAUTHENTICATED', 'NOT_FOUND', 'BAD_REQUEST'),
       },
     },
-    (socket, request) => {
+    async (socket, request) => {
       const scope = scopes.get(request)
       if (!scope) {
         socket.close(1008, 'Not authenticated')
         return
       }
-      hub.add(socket, scope)
+      await hub.add(socket, scope)
     },
   )
 }

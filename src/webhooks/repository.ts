@@ -1,6 +1,7 @@
-import type { Insertable, Kysely, Updateable } from 'kysely'
+import { type Insertable, type Kysely, sql, type Updateable } from 'kysely'
 import { isPostgres } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
+import { compiledQuery } from '../events/compiled.js'
 import type { EntityRef } from '../lib/ids.js'
 import type { DeliveryStatus, WebhookAttemptsTable, WebhookDeliveriesTable, WebhooksTable } from './table.js'
 
@@ -132,16 +133,63 @@ export interface AttemptOutcome {
   attempt: Insertable<WebhookAttemptsTable>
 }
 
+/** The update of one attempt's outcome, built once per dialect (it runs for every delivery). */
+const outcomeUpdates = new Map<boolean, ReturnType<typeof buildOutcomeUpdate>>()
+function buildOutcomeUpdate(db: Db) {
+  return compiledQuery(
+    (
+      id: number,
+      status: string,
+      next: string | null,
+      at: string,
+      code: number | null,
+      excerpt: string | null,
+      error: string | null,
+      ms: number,
+      deliveredAt: string | null,
+    ) =>
+      db
+        .updateTable('webhook_deliveries')
+        .set({
+          status: status as DeliveryStatus,
+          next_attempt_at: next,
+          last_attempt_at: at,
+          response_status: code,
+          response_excerpt: excerpt,
+          last_error: error,
+          duration_ms: ms,
+          delivered_at: sql<string | null>`coalesce(${deliveredAt}, delivered_at)`,
+          updated_at: at,
+        })
+        .where('id', '=', id),
+    9,
+  )
+}
+
 /** Stores the outcome of several attempts in one transaction (one commit for many deliveries). */
 export async function recordOutcomes(db: Db, outcomes: AttemptOutcome[]): Promise<void> {
   if (outcomes.length === 0) return
+  const postgres = isPostgres(db)
+  let update = outcomeUpdates.get(postgres)
+  if (!update) {
+    update = buildOutcomeUpdate(db)
+    outcomeUpdates.set(postgres, update)
+  }
+  const run = update
   await db.transaction().execute(async (trx) => {
-    for (const outcome of outcomes) {
-      await trx
-        .updateTable('webhook_deliveries')
-        .set(outcome.patch)
-        .where('id', '=', outcome.deliveryId)
-        .execute()
+    for (const { deliveryId, patch } of outcomes) {
+      await run(
+        trx,
+        deliveryId,
+        patch.status!,
+        patch.next_attempt_at ?? null,
+        patch.last_attempt_at!,
+        patch.response_status ?? null,
+        patch.response_excerpt ?? null,
+        patch.last_error ?? null,
+        patch.duration_ms ?? 0,
+        patch.delivered_at ?? null,
+      )
     }
     await trx
       .insertInto('webhook_attempts')
