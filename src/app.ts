@@ -19,6 +19,7 @@ import { registerOpenApi } from './http/openapi.js'
 import { registerRateLimits } from './http/rate-limit.js'
 import { instanceRoutes } from './instances/routes.js'
 import { kanbanRoutes } from './kanban/module.js'
+import { mediaRoutes } from './media/routes.js'
 import { messageRoutes } from './messages/routes.js'
 import { sandboxRoutes } from './sandbox/routes.js'
 import { scheduledRoutes } from './scheduled/routes.js'
@@ -89,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { prefix: API_PREFIX, auth, twoFactor, passwordReset })
   await app.register(instanceRoutes, { prefix: API_PREFIX, instances })
   await app.register(messageRoutes, { prefix: API_PREFIX, messages: services.messages })
+  await app.register(mediaRoutes, { prefix: API_PREFIX, media: services.media.media })
   await app.register(scheduledRoutes, {
     prefix: API_PREFIX,
     messages: services.messages,
@@ -132,10 +134,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     services.deliverer.start()
     services.stream.start()
     services.sender.start()
+    services.media.start()
     await supervisor.start()
   })
   app.addHook('preClose', async () => {
     await services.sender.stop()
+    services.media.stop()
     await supervisor.stop()
     services.stream.stop()
     await dispatcher.stop()

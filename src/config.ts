@@ -39,6 +39,15 @@ export interface Config {
   eventsPollMs: number
   /** Seconds between heartbeats on the live event stream. */
   streamHeartbeatSeconds: number
+  /** Uploaded, fetched and received files: how long uploads live, how large files may be, downloads. */
+  media: {
+    expiryDays: number
+    maxBytes: number
+    allowPrivateUrls: boolean
+    sweepSeconds: number
+    downloadAttempts: number
+    downloadRetryMs: number
+  }
 }
 
 export interface SettingDoc {
@@ -180,6 +189,37 @@ export const SETTINGS: SettingDoc[] = [
     default: '30',
     meaning: 'Seconds between heartbeats (a ping and `{"event":"heartbeat"}`) on the live event stream.',
   },
+  {
+    name: 'MEDIA_EXPIRY_DAYS',
+    default: '7',
+    meaning: 'Files uploaded with `POST /media/upload` are deleted this many days later (`expires_at`).',
+  },
+  {
+    name: 'MEDIA_MAX_BYTES',
+    default: '104857600',
+    meaning:
+      'Largest file accepted, over the per-kind limits (image 16 MB, video 64 MB, audio 16 MB, document 100 MB); lower it to accept less.',
+  },
+  {
+    name: 'MEDIA_ALLOW_PRIVATE_URLS',
+    default: 'false',
+    meaning: 'Let `media_url` reach loopback and private addresses (closed networks only).',
+  },
+  {
+    name: 'MEDIA_SWEEP_SECONDS',
+    default: '600',
+    meaning: 'How often expired uploads are deleted and failed downloads of received media retried.',
+  },
+  {
+    name: 'MEDIA_DOWNLOAD_ATTEMPTS',
+    default: '4',
+    meaning: 'Attempts to download a received file before it is recorded as failed.',
+  },
+  {
+    name: 'MEDIA_DOWNLOAD_RETRY_MS',
+    default: '5000',
+    meaning: 'Wait before the first retry of a received file; each next one waits four times as long.',
+  },
 ]
 
 export class ConfigError extends Error {
@@ -301,5 +341,13 @@ export function loadConfig(env: Env): Config {
     },
     eventsPollMs: integer(env, 'EVENTS_POLL_MS', 1000, 10, 60_000),
     streamHeartbeatSeconds: integer(env, 'STREAM_HEARTBEAT_SECONDS', 30, 1, 3600),
+    media: {
+      expiryDays: integer(env, 'MEDIA_EXPIRY_DAYS', 7, 1, 3650),
+      maxBytes: integer(env, 'MEDIA_MAX_BYTES', 100 * 1024 * 1024, 1, 100 * 1024 * 1024),
+      allowPrivateUrls: bool(env, 'MEDIA_ALLOW_PRIVATE_URLS', false),
+      sweepSeconds: integer(env, 'MEDIA_SWEEP_SECONDS', 600, 1, 86_400),
+      downloadAttempts: integer(env, 'MEDIA_DOWNLOAD_ATTEMPTS', 4, 1, 20),
+      downloadRetryMs: integer(env, 'MEDIA_DOWNLOAD_RETRY_MS', 5000, 10, 3_600_000),
+    },
   }
 }

@@ -11,7 +11,6 @@ import { createContactService } from './contacts/service.js'
 import { createConversationService } from './conversations/service.js'
 import type { Database } from './db/database.js'
 import { parseJson } from './db/dialect.js'
-import { createMediaFetcher, type MediaFetchOptions } from './direct/media-url.js'
 import { createDirectService } from './direct/service.js'
 import type { BaileysEngineOptions } from './engine/baileys/index.js'
 import { DeferredEngine } from './engine/deferred.js'
@@ -25,9 +24,12 @@ import { createInstanceService, type InstanceUsage } from './instances/service.j
 import { createSupervisor, type EngineFactory, type InstanceRow } from './instances/supervisor.js'
 import { createInstanceTokens } from './instances/tokens.js'
 import { createKanban } from './kanban/module.js'
+import { resolveAppKey } from './lib/app-key.js'
 import { type Clock, systemClock } from './lib/clock.js'
 import type { Cipher } from './lib/secrets.js'
 import { createMailer, type Mailer } from './mail/mailer.js'
+import { createMediaModule } from './media/module.js'
+import type { MediaFetchOptions } from './media/url-fetch.js'
 import { createIngestion } from './messages/ingestion.js'
 import { createSender } from './messages/sender.js'
 import { createMessageService, type SendGuard } from './messages/service.js'
@@ -55,7 +57,7 @@ export interface AppDeps {
   sandboxNetwork?: SandboxNetwork
   /** This process's id among the processes sharing the database. */
   nodeId?: string
-  /** How the direct endpoints download media URLs (tests allow loopback hosts here). */
+  /** How media URLs are downloaded (tests allow loopback hosts here). */
   mediaFetch?: MediaFetchOptions
 }
 
@@ -146,6 +148,15 @@ export function createServices(deps: AppDeps) {
         return ingestion.contact(instance.id, data as EngineEvents['contact'])
     }
   })
+  const media = createMediaModule({
+    db,
+    clock,
+    logger: deps.logger,
+    config,
+    appKey: resolveAppKey(config.appKey, config.dataDir),
+    engineOf: (instanceId) => supervisor.local(instanceId),
+    fetch: deps.mediaFetch,
+  })
   const sender = createSender({
     db,
     clock,
@@ -219,7 +230,7 @@ export function createServices(deps: AppDeps) {
   const direct = createDirectService({
     instances,
     groups,
-    fetchMedia: createMediaFetcher(deps.mediaFetch),
+    fetchMedia: media.fetchMedia,
     baseDomain: config.instanceBaseDomain,
     beforeManualSend: (instanceId, chatJid) => automationControl.assertManualSendAllowedToChat(instanceId, chatJid),
   })
@@ -243,6 +254,7 @@ export function createServices(deps: AppDeps) {
 
   return {
     clock,
+    media,
     aiSettings,
     kanban,
     calendar,

@@ -30,6 +30,7 @@ import type {
   KanbanLeadsTable,
   KanbanLeadTagsTable,
 } from '../kanban/table.js'
+import type { MediaTable } from '../media/table.js'
 import type { MessageReactionsTable, MessagesTable, MessageUsageTable } from '../messages/table.js'
 import type { SandboxRecordsTable } from '../sandbox/table.js'
 import type { TenantAiSettingsTable } from '../settings/table.js'
@@ -63,6 +64,7 @@ export interface DB {
   tags: TagsTable
   conversation_tags: ConversationTagsTable
   message_usage: MessageUsageTable
+  media: MediaTable
   sandbox_records: SandboxRecordsTable
   webhooks: WebhooksTable
   webhook_deliveries: WebhookDeliveriesTable

@@ -6,6 +6,7 @@ import * as sandbox from './2026112204_sandbox.js'
 import * as inbox from './2026112205_inbox.js'
 import * as webhooks from './2026112206_webhooks.js'
 import * as messageUsage from './2026112207_message_usage.js'
+import * as media from './2026112208_media.js'
 import * as crm from './2026112209_crm.js'
 import * as automation from './2026112210_automation.js'
 
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '2026112205_inbox': inbox,
   '2026112206_webhooks': webhooks,
   '2026112207_message_usage': messageUsage,
+  '2026112208_media': media,
   '2026112209_crm': crm,
   '2026112210_automation': automation,
 }
