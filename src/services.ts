@@ -157,12 +157,17 @@ export function createServices(deps: AppDeps) {
     engineOf: (instanceId) => supervisor.local(instanceId),
     fetch: deps.mediaFetch,
   })
+  // Listeners run in order: the message is stored by now, its file is fetched in the background.
+  supervisor.onEngineEvent((instance, event, data) => {
+    if (event === 'message') media.received.onMessage(instance.id, data as EngineEvents['message'])
+  })
   const sender = createSender({
     db,
     clock,
     logger: deps.logger,
     supervisor,
     onEventsAppended: () => dispatcher.notify(),
+    readMedia: (key) => media.media.read(key),
   })
   // Manual sends into a conversation can be vetoed (the automation handover adds its guard here).
   const sendGuards: SendGuard[] = []
@@ -173,6 +178,7 @@ export function createServices(deps: AppDeps) {
     contacts,
     conversations,
     sender,
+    media: media.media,
     expiryHours: config.messageExpiryHours,
     guards: sendGuards,
   })
@@ -225,7 +231,7 @@ export function createServices(deps: AppDeps) {
   })
   dispatcher.subscribe('automation', (events) => automation.consume(events))
 
-  const sandbox = createSandboxService({ instances, supervisor })
+  const sandbox = createSandboxService({ instances, supervisor, fetchMedia: media.fetchMedia })
   const groups = createGroupService({ instances })
   const direct = createDirectService({
     instances,

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { authOf } from '../http/authenticate.js'
 import { errors, ok, Paginated, pageOf, paginationMeta, Success } from '../http/envelope.js'
 import { validationError } from '../http/errors.js'
+import { sendFile } from '../media/routes.js'
 import * as S from './schemas.js'
 import type { MessageService } from './service.js'
 
@@ -50,6 +51,77 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ messages: MessageService
         ),
       )
     },
+  )
+
+  app.post(
+    '/messages/send-media',
+    {
+      schema: {
+        tags,
+        summary: 'Queue a media message (an upload by media_id, or a URL)',
+        description:
+          'Queued like `/messages/send` (201 with `delay_seconds` and `remaining_quota`). Give `media_id` (from `POST /media/upload`) or `media_url`: the server downloads the URL now, from public addresses only, and checks it like an upload (type from the bytes, the limits per type: 413 FILE_TOO_LARGE, 422 UNSUPPORTED_MEDIA_TYPE). `media_type` may be left out; when given, the file must be of that type.',
+        body: S.SendMediaBody,
+        response: {
+          201: Success(S.Queued),
+          ...errors(
+            'UNAUTHENTICATED',
+            'BAD_REQUEST',
+            'NOT_FOUND',
+            'QUOTA_EXCEEDED',
+            'AUTOMATION_ACTIVE',
+            'FILE_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const recipient = body.recipient ?? body.number ?? body.to
+      if (!recipient) throw validationError('recipient', 'The recipient field is required.')
+      const url = body.media_url !== undefined ? 'media_url' : body.url !== undefined ? 'url' : null
+      if (body.media_id === undefined && !url) {
+        throw validationError('media_url', 'The media_url or media_id field is required.')
+      }
+      const queued = await messages.queueMedia(authOf(request), {
+        instance: body.instance_id,
+        recipient,
+        media_id: body.media_id,
+        media_url: url ? { value: (body.media_url ?? body.url)!, field: url } : undefined,
+        media_type: (body.media_type ?? body.type) as 'image' | 'video' | 'audio' | 'document' | undefined,
+        caption: body.caption,
+        filename: body.filename,
+        reply_to: body.reply_to ?? body.quoted_message_id,
+        schedule_at: body.schedule_at,
+      })
+      return reply.status(201).send(
+        ok(
+          {
+            ...messages.present(queued.row),
+            delay_seconds: queued.delaySeconds,
+            remaining_quota: queued.remainingQuota,
+          },
+          queued.row.scheduled_at ? 'Message scheduled' : 'Message added to queue',
+        ),
+      )
+    },
+  )
+
+  app.get(
+    '/messages/:uuid/media',
+    {
+      schema: {
+        tags,
+        summary: "A message's file (received or sent), with its Content-Type",
+        description:
+          'Received files are stored when the message arrives; until then, or when a message has no file, 404.',
+        params: S.MessageParams,
+        produces: ['application/octet-stream'],
+        response: { ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
+      },
+    },
+    async (request, reply) => sendFile(reply, await messages.mediaFile(authOf(request), request.params.uuid)),
   )
 
   app.get(

@@ -76,6 +76,32 @@ export const SendBody = Type.Object({
   ),
 })
 
+const Kind = Type.String({ enum: ['image', 'video', 'audio', 'document'] })
+
+export const SendMediaBody = Type.Object({
+  instance_id: Type.Optional(Type.String({ description: 'Instance uuid or id; optional with an sk_ token' })),
+  recipient: Type.Optional(Type.String({ description: 'Phone number (+15551234567), or a JID' })),
+  number: Type.Optional(Type.String({ description: 'Alias of recipient' })),
+  to: Type.Optional(Type.String({ description: 'Alias of recipient' })),
+  media_id: Type.Optional(Type.String({ description: 'An upload (`POST /media/upload`): its id or uuid' })),
+  media_url: Type.Optional(
+    Type.String({ maxLength: 2048, description: 'A public http(s) URL the server downloads now' }),
+  ),
+  url: Type.Optional(Type.String({ maxLength: 2048, description: 'Alias of media_url' })),
+  media_type: Type.Optional({
+    ...Kind,
+    description: "Optional: known from the file's bytes, which must agree",
+  }),
+  type: Type.Optional({ ...Kind, description: 'Alias of media_type' }),
+  caption: Type.Optional(Type.String({ maxLength: 4096 })),
+  filename: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Shown for documents' })),
+  schedule_at: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Send at this time instead of now' }),
+  ),
+  reply_to: Type.Optional(Type.String({ description: 'uuid, id or WhatsApp id of the message answered' })),
+  quoted_message_id: Type.Optional(Type.String({ description: 'Alias of reply_to' })),
+})
+
 export const ListQuery = Type.Composite([
   PageQuery,
   Type.Object({

@@ -40,6 +40,8 @@ export function createSender(deps: {
   logger: Logger
   supervisor: Supervisor
   onEventsAppended: () => void
+  /** The bytes of a stored file (the media store). */
+  readMedia: (key: string) => Promise<Buffer>
   random?: () => number
 }) {
   const { db, clock, logger, supervisor } = deps
@@ -140,12 +142,12 @@ export function createSender(deps: {
     }
     if (!message.media_path)
       throw new EngineError('MEDIA_UNAVAILABLE', 'the media of this message is not stored')
-    const fs = await import('node:fs/promises')
     return engine.sendMedia({
       id: message.whatsapp_message_id!,
       to: message.chat_jid,
       kind: message.type as 'image' | 'video' | 'audio' | 'document',
-      data: await fs.readFile(message.media_path),
+      // `media_path` is the file's key in the media store.
+      data: await deps.readMedia(message.media_path),
       mimetype: message.media_mime ?? 'application/octet-stream',
       ...(message.caption ? { caption: message.caption } : {}),
       ...(message.media_file_name ? { fileName: message.media_file_name } : {}),

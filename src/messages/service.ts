@@ -5,11 +5,13 @@ import type { ConversationService } from '../conversations/service.js'
 import { parseJson, toJson } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
 import { isGroupJid, normalizePhone, phoneJid, toChatJid } from '../engine/jid.js'
+import type { MediaKind } from '../engine/types.js'
 import { type AuthContext, actorName } from '../http/auth-context.js'
 import { AppError, notFound, validationError } from '../http/errors.js'
 import { engineFailure, type InstanceService } from '../instances/service.js'
 import type { Clock } from '../lib/clock.js'
 import { newUuid, parseEntityRef } from '../lib/ids.js'
+import type { Attachment, MediaService } from '../media/service.js'
 import type { MessageRow } from './repository.js'
 import * as repo from './repository.js'
 import type { Sender } from './sender.js'
@@ -30,6 +32,24 @@ export interface SendTextInput {
   mentions?: string[] | undefined
 }
 
+export interface SendMediaInput extends Omit<SendTextInput, 'message'> {
+  /** An upload's id or uuid, or a URL to fetch now (`field` names it in errors). */
+  media_id?: string | undefined
+  media_url?: { value: string; field: string } | undefined
+  media_type?: MediaKind | undefined
+  caption?: string | undefined
+  filename?: string | undefined
+}
+
+/** What a queued message carries: its text, or a file prepared once the send is known to be allowed. */
+interface Content {
+  type: string
+  body: string | null
+  caption: string | null
+  preview: string
+  media: Attachment | null
+}
+
 /** A check that may veto a send into a conversation (the automation handover vetoes manual ones). */
 export type SendGuard = (
   auth: AuthContext,
@@ -47,6 +67,7 @@ export function createMessageService(deps: {
   contacts: ContactService
   conversations: ConversationService
   sender: Sender
+  media: Pick<MediaService, 'attach' | 'messageFile'>
   expiryHours: number
   guards: SendGuard[]
 }) {
@@ -94,36 +115,33 @@ export function createMessageService(deps: {
     return { jid: phone ? phoneJid(phone) : jid, phone: phone ?? null }
   }
 
-  return {
-    find,
-
-    sentToday: (instanceId: number) => repo.usageOn(db, instanceId, today()),
-
-    /** Stores the message as `pending` and queues it; the instance's sender sends it in turn. */
-    async queueText(
-      auth: AuthContext,
-      input: SendTextInput,
-      options: { source?: string; futureOnly?: boolean } = {},
-    ) {
-      const source = options.source ?? 'api'
-      const instance = await resolveInstance(auth, input.instance)
-      if (input.message.length > MAX_TEXT) {
-        throw validationError('message', `The message field must not be greater than ${MAX_TEXT} characters.`)
-      }
-      const chat = chatOf(input.recipient)
-      const scheduledAt = input.schedule_at ? new Date(input.schedule_at) : null
-      if (scheduledAt && Number.isNaN(scheduledAt.getTime())) {
-        throw validationError('schedule_at', 'The schedule_at field must be a valid date and time.')
-      }
-      if (options.futureOnly && (!scheduledAt || scheduledAt.getTime() <= clock.now().getTime())) {
-        throw validationError('scheduled_at', 'The scheduled_at field must be a date and time in the future.')
-      }
-      const existing = await deps.conversations.findByChat(db, instance.id, chat.jid)
-      for (const guard of deps.guards) await guard(auth, existing ?? null, source)
-      const quoted = input.reply_to ? await quotedId(instance.id, auth.tenantId, input.reply_to) : null
-      const at = nowIso()
-      const expiresFrom = scheduledAt ?? clock.now()
-      const id = await db.transaction().execute(async (trx) => {
+  /** Stores the message as `pending` and queues it; the instance's sender sends it in turn. */
+  async function queue(
+    auth: AuthContext,
+    input: Omit<SendTextInput, 'message'>,
+    options: { source?: string; futureOnly?: boolean },
+    content: (instanceId: number) => Promise<Content>,
+  ) {
+    const source = options.source ?? 'api'
+    const instance = await resolveInstance(auth, input.instance)
+    const chat = chatOf(input.recipient)
+    const scheduledAt = input.schedule_at ? new Date(input.schedule_at) : null
+    if (scheduledAt && Number.isNaN(scheduledAt.getTime())) {
+      throw validationError('schedule_at', 'The schedule_at field must be a valid date and time.')
+    }
+    if (options.futureOnly && (!scheduledAt || scheduledAt.getTime() <= clock.now().getTime())) {
+      throw validationError('scheduled_at', 'The scheduled_at field must be a date and time in the future.')
+    }
+    const existing = await deps.conversations.findByChat(db, instance.id, chat.jid)
+    for (const guard of deps.guards) await guard(auth, existing ?? null, source)
+    const quoted = input.reply_to ? await quotedId(instance.id, auth.tenantId, input.reply_to) : null
+    // A file is fetched only for a send that may go: after the instance, recipient and guards.
+    const prepared = await content(instance.id)
+    const at = nowIso()
+    const expiresFrom = scheduledAt ?? clock.now()
+    const id = await db
+      .transaction()
+      .execute(async (trx) => {
         // Every queued message counts, also one that fails later: attempts are what WhatsApp sees.
         if (!(await repo.takeQuota(trx, instance.id, today(), instance.daily_limit, at))) {
           throw new AppError(
@@ -161,15 +179,15 @@ export function createMessageService(deps: {
           sender_number: instance.phone_number,
           sender_name: null,
           recipient_number: chat.phone,
-          type: 'text',
-          body: input.message,
-          caption: null,
-          media_id: null,
-          media_url: null,
-          media_mime: null,
-          media_file_name: null,
-          media_size: null,
-          media_path: null,
+          type: prepared.type,
+          body: prepared.body,
+          caption: prepared.caption,
+          media_id: prepared.media?.mediaId ?? null,
+          media_url: prepared.media?.sourceUrl ?? null,
+          media_mime: prepared.media?.mime ?? null,
+          media_file_name: prepared.media?.fileName ?? null,
+          media_size: prepared.media?.size ?? null,
+          media_path: prepared.media?.key ?? null,
           quoted_message_id: quoted,
           mentions: input.mentions?.length ? toJson(input.mentions) : null,
           status: 'pending',
@@ -192,24 +210,81 @@ export function createMessageService(deps: {
         })
         await deps.conversations.recordMessage(trx, conversationId, {
           id: messageId,
-          preview: input.message.slice(0, 255),
+          preview: prepared.preview,
           at,
           incoming: false,
         })
+        await prepared.media?.claim(trx, messageId)
         return messageId
       })
-      sender.wake(instance.id)
-      const row = (await repo.findMessageById(db, id))!
-      const ahead = await repo.countQueuedBefore(db, instance.id, id)
-      const delay = scheduledAt
-        ? Math.max(0, Math.round((scheduledAt.getTime() - clock.now().getTime()) / 1000))
-        : sender.expectedDelay(instance.id, ahead, {
-            min: instance.send_delay_min,
-            max: instance.send_delay_max,
-          })
-      const remaining = Math.max(0, instance.daily_limit - (await repo.usageOn(db, instance.id, today())))
-      return { row, delaySeconds: delay, remainingQuota: remaining }
+      .catch(async (error: unknown) => {
+        // Not queued (quota, a failed insert): a file fetched for it goes too.
+        await prepared.media?.discard()
+        throw error
+      })
+    sender.wake(instance.id)
+    const row = (await repo.findMessageById(db, id))!
+    const ahead = await repo.countQueuedBefore(db, instance.id, id)
+    const delay = scheduledAt
+      ? Math.max(0, Math.round((scheduledAt.getTime() - clock.now().getTime()) / 1000))
+      : sender.expectedDelay(instance.id, ahead, {
+          min: instance.send_delay_min,
+          max: instance.send_delay_max,
+        })
+    const remaining = Math.max(0, instance.daily_limit - (await repo.usageOn(db, instance.id, today())))
+    return { row, delaySeconds: delay, remainingQuota: remaining }
+  }
+
+  return {
+    find,
+    async queueText(
+      auth: AuthContext,
+      input: SendTextInput,
+      options: { source?: string; futureOnly?: boolean } = {},
+    ) {
+      if (input.message.length > MAX_TEXT) {
+        throw validationError('message', `The message field must not be greater than ${MAX_TEXT} characters.`)
+      }
+      return queue(auth, input, options, async () => ({
+        type: 'text',
+        body: input.message,
+        caption: null,
+        preview: input.message.slice(0, 255),
+        media: null,
+      }))
     },
+
+    /** Queues a file (an upload, or a URL fetched now with the upload's checks) like a text. */
+    async queueMedia(auth: AuthContext, input: SendMediaInput, options: { source?: string } = {}) {
+      if (input.caption && input.caption.length > MAX_TEXT) {
+        throw validationError('caption', `The caption field must not be greater than ${MAX_TEXT} characters.`)
+      }
+      if (input.media_id !== undefined && input.media_url) {
+        throw validationError('media_id', 'Give either media_id or media_url, not both.')
+      }
+      return queue(auth, input, options, async (instanceId) => {
+        const media = await deps.media.attach(auth, instanceId, {
+          mediaId: input.media_id,
+          url: input.media_url,
+          kind: input.media_type,
+          fileName: input.filename,
+        })
+        return {
+          type: media.kind,
+          body: null,
+          caption: input.caption || null,
+          preview: (input.caption || `[${media.kind}]`).slice(0, 255),
+          media,
+        }
+      })
+    },
+
+    /** The stored file of a message (sent or received); 404 when it has none or it is not stored yet. */
+    async mediaFile(auth: AuthContext, ref: string) {
+      return deps.media.messageFile(await find(auth, ref))
+    },
+
+    sentToday: (instanceId: number) => repo.usageOn(db, instanceId, today()),
 
     async list(
       auth: AuthContext,

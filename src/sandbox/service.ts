@@ -4,6 +4,8 @@ import type { AuthContext } from '../http/auth-context.js'
 import { AppError, notFound } from '../http/errors.js'
 import { engineFailure, type InstanceService } from '../instances/service.js'
 import type { Supervisor } from '../instances/supervisor.js'
+import { mimeOf } from '../media/formats.js'
+import type { MediaFetcher } from '../media/url-fetch.js'
 
 export type SandboxService = ReturnType<typeof createSandboxService>
 
@@ -28,6 +30,8 @@ export function createSandboxService(deps: {
   supervisor: Supervisor
   /** Turns a message uuid or integer id into its WhatsApp id (messages module); identity until then. */
   whatsappIdOf?: (instanceId: number, ref: string) => Promise<string | null>
+  /** Downloads a contact's `media_url` under the server's URL policy, so that the message carries the bytes. */
+  fetchMedia?: MediaFetcher
 }) {
   async function sandbox(auth: AuthContext, ref: string): Promise<{ id: number; engine: SandboxEngine }> {
     const row = await deps.instances.find(auth, ref)
@@ -72,12 +76,22 @@ export function createSandboxService(deps: {
 
     async inbound(auth: AuthContext, ref: string, input: InboundInput) {
       const { id, engine } = await sandbox(auth, ref)
+      // The contact's file is fetched under the server's URL policy, so that the message carries
+      // its bytes. One that cannot be fetched (refused, unreachable) arrives without them, like
+      // media WhatsApp can no longer serve: its download then fails and is recorded as such.
+      const file =
+        input.media_type && input.media_url && deps.fetchMedia
+          ? await deps.fetchMedia(input.media_url, 'media_url').catch(() => null)
+          : null
+      const mimetype = file ? ((await mimeOf(file.data, file.fileName)) ?? file.mimetype) : null
       const whatsappId = await run(async () =>
         engine.inbound({
           from: input.from,
           ...(input.message !== undefined ? { message: input.message } : {}),
           ...(input.media_type ? { mediaType: input.media_type } : {}),
           ...(input.media_url ? { mediaUrl: input.media_url } : {}),
+          ...(file ? { data: file.data } : {}),
+          ...(mimetype ? { mimetype } : {}),
           ...(input.caption !== undefined ? { caption: input.caption } : {}),
           ...(input.push_name ? { pushName: input.push_name } : {}),
           ...(input.group_jid ? { groupJid: input.group_jid } : {}),
