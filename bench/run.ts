@@ -1,12 +1,14 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline measured in the
 // same run. `npm run bench -- auth messages` runs only the suites named.
 import { benchAuth } from './auth.js'
+import { benchInbox } from './inbox.js'
 import { benchInstances } from './instances.js'
 import { benchMessages } from './messages.js'
 import { benchWebhooks } from './webhooks.js'
 
 const suites: Record<string, () => Promise<void>> = {
   auth: benchAuth,
+  inbox: benchInbox,
   instances: benchInstances,
   messages: benchMessages,
   webhooks: benchWebhooks,

@@ -67,9 +67,10 @@ export function createChatService(deps: {
   /** `before_id` / `after_id`: a message's integer id, or its uuid within the conversation. */
   async function cursor(conversationId: number, field: string, value: string | undefined) {
     if (value === undefined || value === '') return undefined
+    // `after_id=0`: from the very first message.
+    if (/^\d{1,10}$/.test(value.trim())) return Number(value.trim())
     const ref = parseEntityRef(value.trim())
-    if (ref && 'id' in ref) return ref.id
-    const id = ref ? await repo.messageIdByUuid(db, conversationId, ref.uuid) : undefined
+    const id = ref && 'uuid' in ref ? await repo.messageIdByUuid(db, conversationId, ref.uuid) : undefined
     if (id === undefined)
       throw validationError(field, `The ${field} must be a message id of this conversation.`)
     return id

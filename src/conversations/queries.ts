@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { searchCondition } from '../contacts/search.js'
 import type { DB } from '../db/schema.js'
 import type { EntityRef } from '../lib/ids.js'
@@ -72,7 +72,11 @@ export async function findConversation(db: Db, tenantId: number, ref: EntityRef)
   ).executeTakeFirst()
 }
 
-/** Newest activity first; the count reads only the conversations table and its indexes. */
+/**
+ * Newest activity first. The page is found on the conversations table alone (its indexes give the
+ * order), and only the page's rows are then joined with their contact and instance: joining before
+ * sorting would join every match. The count reads only the conversations table and its indexes.
+ */
 export async function listConversations(
   db: Db,
   tenantId: number,
@@ -80,27 +84,25 @@ export async function listConversations(
   page: { limit: number; offset: number },
 ) {
   if (filter.tagIds?.length === 0) return { rows: [], total: 0 }
-  let count = db
-    .selectFrom('conversations')
-    .where('conversations.tenant_id', '=', tenantId)
-    .where('conversations.is_archived', '=', filter.archived)
-  let rows = withDetails(db)
-    .where('conversations.tenant_id', '=', tenantId)
-    .where('conversations.is_archived', '=', filter.archived)
-  const apply = <Q extends typeof count | typeof rows>(query: Q): Q => {
-    let q = query as typeof count
+  const matching = (forPage: boolean) => {
+    let q = db
+      .selectFrom('conversations')
+      .where('conversations.tenant_id', '=', tenantId)
+      .where('conversations.is_archived', '=', filter.archived)
     if (filter.instanceId !== null) q = q.where('conversations.instance_id', '=', filter.instanceId)
     if (filter.unread) q = q.where('conversations.unread_count', '>', 0)
     if (filter.isGroup !== undefined) q = q.where('conversations.is_group', '=', filter.isGroup)
     if (filter.search) q = q.where(searchCondition(db, 'conversations', filter.search))
     if (filter.tagIds) {
-      const tagIds = filter.tagIds
-      q = q.where('conversations.id', 'in', (eb) =>
-        eb
-          .selectFrom('conversation_tags')
-          .select('conversation_tags.conversation_id')
-          .where('tag_id', 'in', tagIds),
-      )
+      const tagged = db
+        .selectFrom('conversation_tags')
+        .select('conversation_tags.conversation_id')
+        .where('conversation_tags.tag_id', 'in', filter.tagIds)
+      // For the page, `+id` keeps SQLite walking the activity index (stopping once the page is
+      // full) instead of fetching and sorting every tagged conversation; PostgreSQL reads it as id.
+      q = forPage
+        ? q.where(sql<boolean>`+${sql.ref('conversations.id')} IN (${tagged})`)
+        : q.where('conversations.id', 'in', tagged)
     }
     if (filter.untagged) {
       q = q.where(({ not, exists, selectFrom }) =>
@@ -113,19 +115,29 @@ export async function listConversations(
         ),
       )
     }
-    return q as Q
+    return q
   }
-  count = apply(count)
-  rows = apply(rows)
-  const [items, total] = await Promise.all([
-    rows
-      .select(COLUMNS)
+  const [ids, total] = await Promise.all([
+    matching(true)
+      .select('conversations.id')
       .orderBy('conversations.last_message_at', (ob) => ob.desc().nullsLast())
       .orderBy('conversations.id', 'desc')
       .limit(page.limit)
       .offset(page.offset)
       .execute(),
-    count.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
+    matching(false)
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow(),
   ])
-  return { rows: items, total: Number(total.count) }
+  if (ids.length === 0) return { rows: [], total: Number(total.count) }
+  const rows = await withDetails(db)
+    .select(COLUMNS)
+    .where(
+      'conversations.id',
+      'in',
+      ids.map((r) => r.id),
+    )
+    .execute()
+  const byId = new Map(rows.map((row) => [row.id, row]))
+  return { rows: ids.map((r) => byId.get(r.id)!).filter(Boolean), total: Number(total.count) }
 }

@@ -71,6 +71,10 @@ describe(`conversations (${TEST_DB})`, () => {
       '15551000001',
     ])
     expect((await get('/conversations?search=SILVA')).body.data).toHaveLength(1)
+    // Shorter than a trigram still works.
+    expect((await get('/conversations?search=ma')).body.data.map((c: any) => c.contact_number)).toEqual([
+      '15551000002',
+    ])
     expect((await get('/conversations?search=%2B1%20555%20100-0002')).body.data[0].contact_number).toBe(
       '15551000002',
     )
@@ -195,6 +199,29 @@ describe(`conversations (${TEST_DB})`, () => {
     expect(
       (await app.request('DELETE', `/api/v1/conversations/${joao.id}`, { token: owner.token })).status,
     ).toBe(404)
+  })
+
+  it('are described in the OpenAPI document', async () => {
+    const doc = await app.request('GET', '/api/v1/openapi.json')
+    expect(doc.status).toBe(200)
+    const paths = Object.keys(doc.body.paths)
+    for (const path of [
+      '/api/v1/conversations',
+      '/api/v1/conversations/archived',
+      '/api/v1/conversations/{uuid}/messages',
+      '/api/v1/conversations/{uuid}/tags',
+      '/api/v1/chat/conversations/{uuid}/messages',
+      '/api/v1/chat/send',
+      '/api/v1/chat/messages/{uuid}/reaction',
+      '/api/v1/tags/{uuid}',
+      '/api/v1/contacts/export',
+      '/api/v1/contacts/{uuid}/messages',
+    ]) {
+      expect(paths, path).toContain(path)
+    }
+    expect(Object.keys(doc.body.paths['/api/v1/conversations/{uuid}/archive'])).toEqual(
+      expect.arrayContaining(['post', 'delete']),
+    )
   })
 
   it('answer 404 for an unknown or malformed reference', async () => {
