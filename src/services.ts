@@ -4,9 +4,12 @@ import { createPasswordReset } from './auth/password-reset.js'
 import { createAuthService } from './auth/service.js'
 import { createLoginThrottle } from './auth/throttle.js'
 import { createTwoFactor } from './auth/two-factor.js'
-import type { Config } from './config.js'
+import { createAutomationControl } from './automation/control.js'
+import { createAutomationDefinitions } from './automation/definitions.js'
+import { createAutomationRuntime } from './automation/runtime.js'
 import { callerInstant, createCalendar } from './calendar/module.js'
 import { createChatService } from './chat/service.js'
+import type { Config } from './config.js'
 import { createContactService } from './contacts/service.js'
 import { createConversationService } from './conversations/service.js'
 import type { Database } from './db/database.js'
@@ -39,9 +42,6 @@ import { createAiSettingsService } from './settings/service.js'
 import { createStreamHub } from './stream/hub.js'
 import { createTagService } from './tags/service.js'
 import { createWebhookModule } from './webhooks/module.js'
-import { createAutomationControl } from './automation/control.js'
-import { createAutomationDefinitions } from './automation/definitions.js'
-import { createAutomationRuntime } from './automation/runtime.js'
 
 /** Infrastructure handed to the application: production passes real ones, tests pass local or controllable ones. */
 export interface AppDeps {
@@ -216,6 +216,30 @@ export function createServices(deps: AppDeps) {
       async sendText(auth, recipient, text) {
         await messages.queueText(auth, { recipient, message: text }, { source: 'automation' })
       },
+      async sendMedia(auth, recipient, media) {
+        await messages.queueMedia(
+          auth,
+          {
+            recipient,
+            media_url: { value: media.url, field: 'media_url' },
+            media_type: media.type as 'image' | 'video' | 'audio' | 'document',
+            caption: media.caption,
+            filename: media.filename,
+          },
+          { source: 'automation' },
+        )
+      },
+      async createLead(auth, conversationId, spec) {
+        await kanban.leads.create(
+          auth,
+          { ...spec, conversation_id: String(conversationId) },
+          {
+            description: 'Created by an automation flow',
+            data: { conversation_id: conversationId },
+          },
+        )
+      },
+      tenantAi: (tenantId) => aiSettings.clientFor(tenantId),
       async addTag(auth, conversationId, tag) {
         const [found] = await tags
           .resolve(auth, [tag])
@@ -238,7 +262,8 @@ export function createServices(deps: AppDeps) {
     groups,
     fetchMedia: media.fetchMedia,
     baseDomain: config.instanceBaseDomain,
-    beforeManualSend: (instanceId, chatJid) => automationControl.assertManualSendAllowedToChat(instanceId, chatJid),
+    beforeManualSend: (instanceId, chatJid) =>
+      automationControl.assertManualSendAllowedToChat(instanceId, chatJid),
   })
   const { webhooks, inbound, deliverer } = createWebhookModule({
     db,
@@ -260,10 +285,10 @@ export function createServices(deps: AppDeps) {
 
   return {
     clock,
-    media,
     aiSettings,
     kanban,
     calendar,
+    media,
     automationControl,
     automationDefinitions,
     automation,

@@ -5,13 +5,13 @@ import type {
   UsersTable,
   UserTokensTable,
 } from '../auth/table.js'
-import type { CalendarAppointmentsTable } from '../calendar/table.js'
 import type {
   AutomationFlowsTable,
   AutomationIntegrationsTable,
   AutomationLogsTable,
   AutomationRunsTable,
 } from '../automation/table.js'
+import type { CalendarAppointmentsTable } from '../calendar/table.js'
 import type { ContactsTable } from '../contacts/table.js'
 import type { ConversationsTable } from '../conversations/table.js'
 import type { EventCursorsTable, EventsTable } from '../events/table.js'
