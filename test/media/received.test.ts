@@ -133,3 +133,62 @@ describe('received media', () => {
     expect(served['http://media.invalid/gone.pdf']!.data).toBeNull()
   })
 })
+
+describe('received media across a restart', () => {
+  let failing = true
+  const network = new SandboxNetwork({
+    fetchMedia: async () => {
+      if (failing) throw new Error('media server unavailable')
+      return PHOTO
+    },
+  })
+
+  it('keeps a pending download, and the process that holds the instance next finishes it', async () => {
+    // The first retry is far off: the server stops before it.
+    const first = await startMediaApp({
+      keepDatabase: true,
+      env: { MEDIA_DOWNLOAD_RETRY_MS: '4000' },
+      deps: { sandboxNetwork: network },
+    })
+    const owner = await first.register()
+    const instance = await sandboxInstance(first, owner.token, '15553330401')
+    const sent = await first.request('POST', `/api/v1/sandbox/instances/${instance.uuid}/inbound`, {
+      token: owner.token,
+      body: { from: '15557770404', media_type: 'image', media_url: 'http://media.invalid/later.png' },
+    })
+    expect(sent.status).toBe(201)
+    const pending = await eventually(async () => {
+      const row = await first.database.db.selectFrom('media').selectAll().executeTakeFirst()
+      expect(row).toMatchObject({ status: 'pending', attempts: 1 })
+      return row!
+    })
+    // What the next process needs to ask the engine again is in the row.
+    expect(pending.raw).toContain('media.invalid/later.png')
+    await first.close()
+
+    failing = false
+    const second = await startMediaApp({
+      databaseUrl: first.databaseUrl,
+      dataDir: first.dataDir,
+      env: { MEDIA_SWEEP_SECONDS: '1' },
+      deps: { sandboxNetwork: network },
+    })
+    try {
+      const message = await eventually(async () => {
+        const row = await second.database.db.selectFrom('media').selectAll().executeTakeFirst()
+        expect(row).toMatchObject({ status: 'stored', attempts: 2, raw: null })
+        return second.database.db
+          .selectFrom('messages')
+          .select('uuid')
+          .where('id', '=', row!.message_id!)
+          .executeTakeFirstOrThrow()
+      }, 15_000)
+      const file = await download(second, `/api/v1/messages/${message.uuid}/media`, owner.token)
+      expect(file.status).toBe(200)
+      expect(file.data.equals(PHOTO)).toBe(true)
+    } finally {
+      await second.close()
+      await first.dropDatabase()
+    }
+  }, 30_000)
+})

@@ -14,10 +14,14 @@ export interface MediaApp extends TestApp {
   storedFiles(): string[]
 }
 
-/** The test app with its own DATA_DIR, removed on close. */
-export async function startMediaApp(options: TestAppOptions = {}): Promise<MediaApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-media-'))
-  const app = await startTestApp({ ...options, env: { DATA_DIR: dataDir, ...options.env } })
+/**
+ * The test app with its own DATA_DIR, removed on close; or, for a restart, another app's DATA_DIR
+ * (`dataDir`), left in place.
+ */
+export async function startMediaApp(options: TestAppOptions & { dataDir?: string } = {}): Promise<MediaApp> {
+  const { dataDir: given, ...rest } = options
+  const dataDir = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-media-'))
+  const app = await startTestApp({ ...rest, env: { DATA_DIR: dataDir, ...rest.env } })
   return {
     ...app,
     dataDir,
@@ -30,6 +34,10 @@ export async function startMediaApp(options: TestAppOptions = {}): Promise<Media
     },
     async close() {
       await app.close()
+      if (!given && !options.keepDatabase) fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+    async dropDatabase() {
+      await app.dropDatabase()
       fs.rmSync(dataDir, { recursive: true, force: true })
     },
   }
