@@ -5,7 +5,7 @@ import type { ConversationService } from '../conversations/service.js'
 import { authOf } from '../http/authenticate.js'
 import { errors, ok, Paginated, pageOf, paginationMeta, Success } from '../http/envelope.js'
 import { validationError } from '../http/errors.js'
-import { MessageParams, SendBody } from '../messages/schemas.js'
+import { MessageParams, SendBody, SendMediaBody } from '../messages/schemas.js'
 import { ChatMessage, ChatQueued, History } from './schemas.js'
 import type { ChatService } from './service.js'
 
@@ -136,6 +136,51 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{
         reply_to: body.reply_to ?? body.quoted_message_id,
         schedule_at: body.schedule_at,
         mentions: body.mentions,
+      })
+      return reply.status(201).send(ok(sent, 'Message added to queue'))
+    },
+  )
+
+  app.post(
+    '/chat/send-media',
+    {
+      schema: {
+        tags,
+        summary: 'Queue a media message and answer it in the chat format',
+        description: 'Like POST /messages/send-media: `media_id` (an upload) or `media_url`.',
+        body: SendMediaBody,
+        response: {
+          201: Success(ChatQueued),
+          ...errors(
+            'UNAUTHENTICATED',
+            'BAD_REQUEST',
+            'NOT_FOUND',
+            'QUOTA_EXCEEDED',
+            'AUTOMATION_ACTIVE',
+            'FILE_TOO_LARGE',
+            'UNSUPPORTED_MEDIA_TYPE',
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const recipient = body.recipient ?? body.number ?? body.to
+      if (!recipient) throw validationError('recipient', 'The recipient field is required.')
+      const url = body.media_url !== undefined ? 'media_url' : body.url !== undefined ? 'url' : null
+      if (body.media_id === undefined && !url) {
+        throw validationError('media_url', 'The media_url or media_id field is required.')
+      }
+      const sent = await chat.sendMedia(authOf(request), {
+        instance: body.instance_id,
+        recipient,
+        media_id: body.media_id,
+        media_url: url ? { value: (body.media_url ?? body.url)!, field: url } : undefined,
+        media_type: (body.media_type ?? body.type) as 'image' | 'video' | 'audio' | 'document' | undefined,
+        caption: body.caption,
+        filename: body.filename,
+        reply_to: body.reply_to ?? body.quoted_message_id,
+        schedule_at: body.schedule_at,
       })
       return reply.status(201).send(ok(sent, 'Message added to queue'))
     },

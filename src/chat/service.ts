@@ -7,7 +7,7 @@ import { validationError } from '../http/errors.js'
 import type { InstanceService } from '../instances/service.js'
 import { parseEntityRef } from '../lib/ids.js'
 import type { MessageRow } from '../messages/repository.js'
-import type { MessageService, SendTextInput } from '../messages/service.js'
+import type { MessageService, SendMediaInput, SendTextInput } from '../messages/service.js'
 import { type Me, namesNeeded, presentChatMessage } from './present.js'
 import * as repo from './repository.js'
 
@@ -30,7 +30,10 @@ export function createChatService(deps: {
   instances: Pick<InstanceService, 'find'>
   conversations: Pick<ConversationService, 'find'>
   contacts: Pick<ContactService, 'find' | 'namesOf'>
-  messages: Pick<MessageService, 'present' | 'list' | 'queueText' | 'edit' | 'remove' | 'react' | 'find'>
+  messages: Pick<
+    MessageService,
+    'present' | 'list' | 'queueText' | 'queueMedia' | 'edit' | 'remove' | 'react' | 'find'
+  >
 }) {
   const { db, instances, conversations, contacts, messages } = deps
 
@@ -112,6 +115,16 @@ export function createChatService(deps: {
     /** Queues a text like /messages/send and answers it in the chat format. */
     async send(auth: AuthContext, input: SendTextInput) {
       const queued = await messages.queueText(auth, input, { source: 'chat' })
+      return {
+        ...(await chatView(auth, queued.row)),
+        delay_seconds: queued.delaySeconds,
+        remaining_quota: queued.remainingQuota,
+      }
+    },
+
+    /** Queues a file like /messages/send-media and answers it in the chat format. */
+    async sendMedia(auth: AuthContext, input: SendMediaInput) {
+      const queued = await messages.queueMedia(auth, input, { source: 'chat' })
       return {
         ...(await chatView(auth, queued.row)),
         delay_seconds: queued.delaySeconds,
