@@ -134,6 +134,35 @@ describe('appointment reminders as scheduled WhatsApp messages (sandbox, manual 
     expectStatus(await api('DELETE', `/calendar/appointments/${appt.uuid}`), 200)
   })
 
+  it('keeps the appointment when its reminder cannot be queued, and says why', async () => {
+    const limited = expectStatus(
+      await api('POST', '/instances', { name: 'One a day', engine: 'sandbox', daily_limit: 1 }),
+      201,
+    )
+    const first = await create({
+      start: inMinutes(500),
+      reminder_minutes_before: 5,
+      instance_id: limited.uuid,
+    })
+    expect(first.reminder.status).toBe('pending')
+    const second = await create({
+      start: inMinutes(520),
+      reminder_minutes_before: 5,
+      instance_id: limited.uuid,
+    })
+    expect(second.status).toBe('scheduled')
+    expect(second.reminder).toMatchObject({ status: 'failed', message_id: null })
+    expect(second.reminder.error).toMatch(/^QUOTA_EXCEEDED: /)
+    const fixed = expectStatus(
+      await api('PUT', `/calendar/appointments/${second.uuid}`, { instance_id: null }),
+      200,
+    )
+    expect(fixed.reminder).toMatchObject({ status: 'pending', error: null })
+    expect((await scheduled(fixed.reminder.message_id)).instance_id).toBe(instance.id)
+    for (const appt of [first, second])
+      expectStatus(await api('DELETE', `/calendar/appointments/${appt.uuid}`), 200)
+  })
+
   it('lets an sk_ token of another instance move the tenant’s appointment, reminder included', async () => {
     const sk = apiFor(app, await instanceToken(api, second))
     const appt = await create({ start: inMinutes(400), reminder_minutes_before: 10 })
