@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
-import type { WebSocket } from 'ws'
 import type { EventDispatcher } from '../events/outbox.js'
 import type { Clock } from '../lib/clock.js'
 import { wants } from '../webhooks/events.js'
+import type { StreamPeer } from './peers.js'
 
 /** What one connection may see and asked to see. */
 export interface StreamScope {
@@ -15,8 +15,7 @@ export interface StreamScope {
 }
 
 interface Client extends StreamScope {
-  socket: WebSocket
-  alive: boolean
+  peer: StreamPeer
   /** Events go out only after `stream.ready`, which comes first. */
   ready: boolean
 }
@@ -41,13 +40,14 @@ export function createStreamHub(deps: {
   const clients = new Set<Client>()
   let heartbeat: NodeJS.Timeout | null = null
 
-  function send(client: Client, text: string): void {
-    if (client.socket.readyState !== client.socket.OPEN) return
-    if (client.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      client.socket.close(1013, 'Too far behind; reconnect')
+  function send(client: Client, event: string, text: string): void {
+    if (!client.peer.isOpen()) return
+    if (client.peer.backlog() > MAX_BUFFERED_BYTES) {
+      client.peer.close(1013, 'Too far behind; reconnect')
+      clients.delete(client)
       return
     }
-    client.socket.send(text)
+    client.peer.send(event, text)
   }
 
   deps.dispatcher.subscribe(
@@ -68,7 +68,7 @@ export function createStreamHub(deps: {
             timestamp: event.timestamp,
             data: event.data,
           })
-          send(client, text)
+          send(client, event.event, text)
         }
       }
     },
@@ -78,44 +78,33 @@ export function createStreamHub(deps: {
   function beat(): void {
     const text = JSON.stringify({ event: 'heartbeat', timestamp: deps.clock.now().toISOString() })
     for (const client of clients) {
-      // No pong since the last ping: the peer is gone without saying so.
-      if (!client.alive) {
-        client.socket.terminate()
+      // No sign of life since the last beat: the peer is gone without saying so.
+      if (!client.peer.probe()) {
         clients.delete(client)
         continue
       }
-      client.alive = false
-      client.socket.ping()
-      send(client, text)
+      send(client, 'heartbeat', text)
     }
   }
 
   return {
     /** Follows the events the scope allows from now on; says `stream.ready` once that holds. */
-    async add(socket: WebSocket, scope: StreamScope): Promise<void> {
-      const client: Client = { ...scope, socket, alive: true, ready: false }
-      socket.on('pong', () => {
-        client.alive = true
-      })
-      socket.on('close', () => clients.delete(client))
-      socket.on('error', (error) => deps.logger.debug({ err: error }, 'live stream connection failed'))
-      // Incoming messages are not part of the protocol; a ping from the client is answered by ws.
-      socket.on('message', () => {})
-      if (socket.readyState !== socket.OPEN) return
+    async add(peer: StreamPeer, scope: StreamScope): Promise<void> {
+      const client: Client = { ...scope, peer, ready: false }
+      peer.onClose(() => clients.delete(client))
+      if (!peer.isOpen()) return
       clients.add(client)
       await deps.dispatcher.prime(CONSUMER)
-      send(
-        client,
-        JSON.stringify({
-          event: 'stream.ready',
-          timestamp: deps.clock.now().toISOString(),
-          data: {
-            instance_uuid: scope.instanceUuid,
-            events: scope.filter ? [...scope.filter].sort() : null,
-            heartbeat_seconds: deps.heartbeatMs / 1000,
-          },
-        }),
-      )
+      const ready = {
+        event: 'stream.ready',
+        timestamp: deps.clock.now().toISOString(),
+        data: {
+          instance_uuid: scope.instanceUuid,
+          events: scope.filter ? [...scope.filter].sort() : null,
+          heartbeat_seconds: deps.heartbeatMs / 1000,
+        },
+      }
+      send(client, ready.event, JSON.stringify(ready))
       client.ready = true
     },
 
@@ -130,7 +119,7 @@ export function createStreamHub(deps: {
 
     stop(): void {
       if (heartbeat) clearInterval(heartbeat)
-      for (const client of clients) client.socket.close(1001, 'Server shutting down')
+      for (const client of clients) client.peer.close(1001, 'Server shutting down')
       clients.clear()
     },
   }

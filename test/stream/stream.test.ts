@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../helpers/app.js'
 import { httpRequest } from '../helpers/http.js'
 import { incomingPayload, instanceWithToken, postInbound } from '../webhooks/support.js'
-import { openStream, type Stream } from './support.js'
+import { openEventSource, openStream, type Stream } from './support.js'
 
 describe('live event stream', () => {
   let app: TestApp
@@ -120,6 +120,24 @@ describe('live event stream', () => {
     expect(bad.status).toBe(401)
     const plain = await httpRequest(app.url, 'GET', '/api/v1/events', { token: a.owner.token })
     expect(plain.status).toBe(426)
+  })
+
+  it('serves the same stream as Server-Sent Events', async () => {
+    const source = await openEventSource(app.url, { query: `?token=${a.skToken}` })
+    try {
+      expect(source.headers['content-type']).toMatch(/^text\/event-stream/)
+      expect(source.headers['access-control-allow-origin']).toBe('*')
+      const payload = incomingPayload({ message: { conversation: 'over SSE' } })
+      await postInbound(app, a.instance.uuid, 'incoming', payload, a.skToken)
+      const event = await source.next((e) => e.event === 'message.received')
+      expect(event.id).toBe(event.data.id)
+      expect(event.data).toMatchObject({ instance_uuid: a.instance.uuid, data: { content: 'over SSE' } })
+      await source.next((e) => e.event === 'heartbeat', 3000)
+    } finally {
+      source.close()
+    }
+    const refused = await openEventSource(app.url, { token: 'sk_nope' })
+    expect(refused.status).toBe(401)
   })
 
   it('sends heartbeats and pings', async () => {
