@@ -8,6 +8,7 @@ import { benchWebhooks } from './webhooks.js'
 
 const suites: Record<string, () => Promise<void>> = {
   auth: benchAuth,
+  baileys: async () => (await import('./baileys.js')).benchBaileys(),
   inbox: benchInbox,
   instances: benchInstances,
   messages: benchMessages,
