@@ -202,7 +202,10 @@ export function createServices(deps: AppDeps) {
 
   const automationControl = createAutomationControl({ db, clock })
   sendGuards.push((_auth, conversation, source) =>
-    source === 'automation' ? Promise.resolve() : automationControl.assertManualSendAllowed(conversation),
+    // Only manual sends are held back; the automation's own replies and calendar reminders are not.
+    source === 'automation' || source === 'calendar'
+      ? Promise.resolve()
+      : automationControl.assertManualSendAllowed(conversation),
   )
   const automationDefinitions = createAutomationDefinitions({ db, clock, cipher, instances })
   const automation = createAutomationRuntime({
