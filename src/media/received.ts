@@ -86,8 +86,12 @@ export function createReceivedMedia(deps: {
       const message = await repo.messageRef(db, row.message_id)
       if (!message) return
       const engine = deps.engineOf(row.instance_id)
-      // Another process holds the instance now: its own retry round will download it.
-      if (!engine) return
+      // Another process holds the instance now: its own retry round will download it (from the
+      // reference in the row; the one in memory here would only be kept for nothing).
+      if (!engine) {
+        raws.delete(id)
+        return
+      }
       let raw = raws.get(id)
       if (raw === undefined && row.raw) raw = await decodeRaw(row.raw)
       try {
