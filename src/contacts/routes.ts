@@ -2,7 +2,17 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ChatService } from '../chat/service.js'
 import { authOf } from '../http/authenticate.js'
-import { Done, errors, ok, PageQuery, Paginated, pageOf, paginationMeta, Success } from '../http/envelope.js'
+import {
+  Done,
+  errors,
+  FileResponse,
+  ok,
+  PageQuery,
+  Paginated,
+  pageOf,
+  paginationMeta,
+  Success,
+} from '../http/envelope.js'
 import { Message } from '../messages/schemas.js'
 import { chunked, csvExport, jsonExport } from './export.js'
 import * as S from './schemas.js'
@@ -79,7 +89,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{
         description:
           'CSV: RFC 4180, a header row, cells starting with = + - @ prefixed with an apostrophe so that spreadsheets do not run them. JSON: `{success, data: [...]}`.',
         querystring: S.ExportQuery,
-        response: { ...notFound },
+        response: { 200: FileResponse, ...notFound },
       },
     },
     async (request, reply) => {

@@ -93,3 +93,9 @@ export function paginationMeta(total: number, page: Page, count: number) {
 export function ok<T>(data: T, message?: string) {
   return message === undefined ? { success: true as const, data } : { success: true as const, message, data }
 }
+
+/** A file answered as its bytes (streamed, never serialized), for the OpenAPI description. */
+export const FileResponse = {
+  description: 'The file, with its own Content-Type',
+  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+}

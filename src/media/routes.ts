@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { authOf } from '../http/authenticate.js'
-import { Done, errors, ok, Success } from '../http/envelope.js'
+import { Done, errors, FileResponse, ok, Success } from '../http/envelope.js'
 import { AppError, validationError } from '../http/errors.js'
 import * as S from './schemas.js'
 import type { MediaFile, MediaService, UploadPart } from './service.js'
@@ -89,7 +89,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ media: MediaService }> = a
         params: S.MediaParams,
         querystring: S.SignedQuery,
         produces: ['application/octet-stream'],
-        response: { ...errors('NOT_FOUND') },
+        response: { 200: FileResponse, ...errors('NOT_FOUND') },
       },
     },
     async (request, reply) => {

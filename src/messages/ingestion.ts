@@ -64,7 +64,7 @@ export function createIngestion(deps: {
         .selectFrom('lid_mappings')
         .select('phone')
         .where('instance_id', '=', instanceId)
-        .where('lid', '=', jid.split('@')[0]!.split(':')[0]! + '@lid')
+        .where('lid', '=', `${jid.split('@')[0]!.split(':')[0]!}@lid`)
         .executeTakeFirst()
       return row?.phone ?? null
     }
@@ -201,7 +201,7 @@ export function createIngestion(deps: {
   async function receipt(trx: Kysely<DB>, instance: InstanceRef, event: ReceiptEvent): Promise<boolean> {
     if (event.status === 'pending') return false
     const row = await repo.findByWhatsappId(trx, instance.id, event.messageId)
-    if (!row || row.direction !== 'outgoing') return false
+    if (row?.direction !== 'outgoing') return false
     const at = new Date(event.at).toISOString()
     const to: MessageStatus =
       event.status === 'error'

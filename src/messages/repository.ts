@@ -320,3 +320,16 @@ export async function updatePending(db: Db, id: number, patch: Updateable<Messag
     .executeTakeFirst()
   return Number(result.numUpdatedRows) > 0
 }
+
+/** Sets the send time where it is missing and ends the in-flight hold, whatever the status. */
+export async function recordSent(db: Db, id: number, sentAt: string, at: string): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set((eb) => ({
+      sent_at: eb.fn.coalesce('sent_at', eb.val(sentAt)),
+      next_attempt_at: null,
+      updated_at: at,
+    }))
+    .where('id', '=', id)
+    .execute()
+}

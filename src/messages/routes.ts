@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { authOf } from '../http/authenticate.js'
-import { errors, ok, Paginated, pageOf, paginationMeta, Success } from '../http/envelope.js'
+import { errors, FileResponse, ok, Paginated, pageOf, paginationMeta, Success } from '../http/envelope.js'
 import { validationError } from '../http/errors.js'
 import { sendFile } from '../media/routes.js'
 import * as S from './schemas.js'
@@ -118,7 +118,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ messages: MessageService
           'Received files are stored when the message arrives; until then, or when a message has no file, 404.',
         params: S.MessageParams,
         produces: ['application/octet-stream'],
-        response: { ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
+        response: { 200: FileResponse, ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
       },
     },
     async (request, reply) => sendFile(reply, await messages.mediaFile(authOf(request), request.params.uuid)),

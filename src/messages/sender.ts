@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
+import { parseJson } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
 import { EngineError } from '../engine/errors.js'
 import type { Engine, SendResult } from '../engine/types.js'
@@ -130,7 +131,7 @@ export function createSender(deps: {
 
   async function deliver(engine: Engine, message: MessageRow): Promise<SendResult> {
     const quoted = message.quoted_message_id ? { quotedId: message.quoted_message_id } : {}
-    const mentions = message.mentions ? { mentions: JSON.parse(String(message.mentions)) as string[] } : {}
+    const mentions = message.mentions ? { mentions: parseJson<string[]>(message.mentions, []) } : {}
     if (message.type === 'text') {
       return engine.sendText({
         id: message.whatsapp_message_id!,
@@ -163,7 +164,7 @@ export function createSender(deps: {
     try {
       for (;;) {
         const engine = supervisor.local(instanceId)
-        if (!engine || engine.getState().status !== 'connected' || stopped) return
+        if (engine?.getState().status !== 'connected' || stopped) return
         if (state.engine !== engine) {
           await adopt(instanceId)
           state.engine = engine
@@ -199,6 +200,9 @@ export function createSender(deps: {
             next_attempt_at: null,
             updated_at: clock.now().toISOString(),
           })
+          // A recipient may confirm delivery before WhatsApp's own acknowledgement is stored:
+          // the status is already further on, but the send time and the in-flight hold still change.
+          if (!moved) await repo.recordSent(db, message.id, sentAt, clock.now().toISOString())
           await emitAll(
             instanceId,
             [

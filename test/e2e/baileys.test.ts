@@ -190,11 +190,7 @@ describe('a baileys instance through the HTTP API, against the WhatsApp simulato
     expect(sim.errors).toEqual([])
   })
 
-  // KNOWN FAILURE (PostgreSQL, intermittent on SQLite): when the recipient's delivery receipt is
-  // stored before the sender records WhatsApp's acknowledgement, the message ends `delivered` with
-  // `sent_at` null. src/messages/sender.ts, the `advanceStatus(db, message.id, 'sent', …)` after
-  // `deliver()`, refuses to move a message already past `sent` and so writes neither `sent_at` nor
-  // `next_attempt_at: null`; src/messages/ingestion.ts `receipt()` sets only `delivered_at`.
+  // A delivery receipt may be stored before the sender records WhatsApp's acknowledgement.
   it('records when a message was sent even when its recipient confirms delivery at once', async () => {
     // An online phone: it confirms every message the moment it decrypts it.
     const carol = sim.createContact({ pushName: 'Carol' })
