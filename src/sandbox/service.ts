@@ -49,7 +49,7 @@ export function createSandboxService(deps: {
       await deps.supervisor.connect(row.id)
       engine = deps.supervisor.local(row.id)
     }
-    if (!engine || engine.kind !== 'sandbox') {
+    if (engine?.kind !== 'sandbox') {
       throw new AppError('SERVICE_UNAVAILABLE', 'This sandbox instance is held by another server process.')
     }
     return { id: row.id, engine: engine as SandboxEngine }

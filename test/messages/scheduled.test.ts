@@ -21,7 +21,10 @@ describe('scheduled messages', () => {
       const res = await app.request('GET', `/api/v1/instances/${instance.uuid}/qr`, { token: owner.token })
       expect(res.body.data.status).toBe('qr_ready')
     })
-    await app.request('POST', `/api/v1/sandbox/instances/${instance.uuid}/scan`, { token: owner.token, body: {} })
+    await app.request('POST', `/api/v1/sandbox/instances/${instance.uuid}/scan`, {
+      token: owner.token,
+      body: {},
+    })
     await eventually(async () => {
       const res = await app.request('GET', `/api/v1/instances/${instance.uuid}`, { token: owner.token })
       expect(res.body.data.status).toBe('connected')
@@ -43,13 +46,21 @@ describe('scheduled messages', () => {
   it('keeps a message until it is due, then sends it once', async () => {
     const created = await schedule(30, 'Your appointment is tomorrow')
     expect(created.status).toBe(201)
-    expect(created.body.data).toMatchObject({ status: 'pending', recipient: '5511999990001', id: created.body.data.uuid })
+    expect(created.body.data).toMatchObject({
+      status: 'pending',
+      recipient: '5511999990001',
+      id: created.body.data.uuid,
+    })
     await new Promise((r) => setTimeout(r, 300))
-    const waiting = await app.request('GET', `/api/v1/scheduled/${created.body.data.uuid}`, { token: owner.token })
+    const waiting = await app.request('GET', `/api/v1/scheduled/${created.body.data.uuid}`, {
+      token: owner.token,
+    })
     expect(waiting.body.data.status).toBe('pending')
     clock.advance(31 * 60)
     await eventually(async () => {
-      const res = await app.request('GET', `/api/v1/scheduled/${created.body.data.uuid}`, { token: owner.token })
+      const res = await app.request('GET', `/api/v1/scheduled/${created.body.data.uuid}`, {
+        token: owner.token,
+      })
       expect(res.body.data.status).toMatch(/sent|delivered/)
     }, 8000)
   })
