@@ -67,6 +67,28 @@ describe('the human handover', () => {
         body: { instance_id: instance.uuid, recipient: phone, message: 'manual' },
       }),
       await app.request('POST', '/send-message', { token: sk, body: { number: phone, message: 'manual' } }),
+      await app.request('POST', '/api/v1/messages/send-media', {
+        token: owner.token,
+        body: {
+          instance_id: instance.uuid,
+          recipient: phone,
+          media_url: 'https://example.com/a.png',
+          media_type: 'image',
+        },
+      }),
+      await app.request('POST', '/api/v1/chat/send-media', {
+        token: owner.token,
+        body: {
+          instance_id: String(instance.id),
+          recipient: phone,
+          media_url: 'https://example.com/a.png',
+          media_type: 'image',
+        },
+      }),
+      await app.request('POST', '/send-media', {
+        token: sk,
+        body: { number: phone, media_url: 'https://example.com/a.png', media_type: 'image' },
+      }),
       await app.request('POST', '/api/v1/chat/send', {
         token: owner.token,
         body: { instance_id: String(instance.id), recipient: phone, message: 'manual' },
