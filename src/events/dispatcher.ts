@@ -24,6 +24,12 @@ export interface SubscribeOptions {
    */
   durable?: boolean
   /**
+   * A durable consumer whose handler is idempotent may save its position at most this often
+   * (and when the dispatcher stops) instead of after every batch: after a crash it is offered
+   * again what it handled since, which costs it nothing.
+   */
+  saveEveryMs?: number
+  /**
    * For in-memory consumers: while this says false (a stream nobody listens to), the outbox is
    * not read for it; it starts again at the newest event (see `prime`).
    */
@@ -35,7 +41,13 @@ interface Consumer {
   handler: EventHandler
   durable: boolean
   active: (() => boolean) | null
+  saveEveryMs: number
   cursor: number | null
+  /** When (monotonic ms) the stored position was last read, and last written. */
+  readAt: number
+  savedAt: number
+  /** The position handled but not saved yet. */
+  unsaved: number | null
   /** The first missing id after the cursor, and since when (monotonic ms) it has been missing. */
   hole: { id: number; since: number } | null
 }
@@ -43,6 +55,8 @@ interface Consumer {
 const BATCH = 500
 /** How soon a consumer stopped at a hole looks again. */
 const HOLE_RETRY_MS = 20
+/** How often a durable consumer takes the progress other processes stored for it. */
+const SYNC_MS = 1000
 
 /**
  * Reads the outbox in order and hands each batch to every subscribed consumer, remembering per
@@ -126,6 +140,29 @@ export function createEventDispatcher(deps: {
     await writeCursor(db, name, lastEventId, deps.clock.now().toISOString())
   }
 
+  async function advance(consumer: Consumer, cursor: number): Promise<void> {
+    if (performance.now() - consumer.savedAt < consumer.saveEveryMs) {
+      consumer.unsaved = cursor
+      return
+    }
+    await saveCursor(consumer.name, cursor)
+    consumer.savedAt = performance.now()
+    consumer.unsaved = null
+  }
+
+  /** Saves the positions held back by `saveEveryMs` (all of them, or those held long enough). */
+  async function flushCursors(all = true): Promise<void> {
+    for (const consumer of consumers.values()) {
+      if (consumer.unsaved === null) continue
+      if (!all && performance.now() - consumer.savedAt < consumer.saveEveryMs) continue
+      await saveCursor(consumer.name, consumer.unsaved).catch((error: unknown) =>
+        logger.warn({ err: error, consumer: consumer.name }, 'saving an event cursor failed'),
+      )
+      consumer.unsaved = null
+      consumer.savedAt = performance.now()
+    }
+  }
+
   /** Whether the consumer may pass over the missing id `id` now. */
   function holeExpired(consumer: Consumer, id: number): boolean {
     if (gapGraceMs <= 0) return true
@@ -145,10 +182,13 @@ export function createEventDispatcher(deps: {
       consumer.cursor = null
       return false
     }
-    // A durable cursor is read each time: another process sharing it may have moved it on.
-    let cursor = consumer.durable
-      ? await storedCursor(consumer.name)
-      : (consumer.cursor ?? (await newestId()))
+    let cursor: number
+    if (consumer.durable && (consumer.cursor === null || performance.now() - consumer.readAt > SYNC_MS)) {
+      // Another process sharing the consumer may have moved it on: take its progress now and then.
+      const stored = await storedCursor(consumer.name)
+      consumer.readAt = performance.now()
+      cursor = Math.max(stored, consumer.cursor ?? stored)
+    } else cursor = consumer.cursor ?? (await newestId())
     consumer.cursor = cursor
     for (;;) {
       const rows = await readEvents(db, cursor)
@@ -172,7 +212,7 @@ export function createEventDispatcher(deps: {
         await consumer.handler(batch)
         cursor = batch[batch.length - 1]!.seq
         consumer.cursor = cursor
-        if (consumer.durable) await saveCursor(consumer.name, cursor)
+        if (consumer.durable) await advance(consumer, cursor)
       }
       if (stalled) return true
       if (rows.length < BATCH) return false
@@ -189,6 +229,7 @@ export function createEventDispatcher(deps: {
         }),
       ),
     )
+    await flushCursors(false)
     if (stalled.some(Boolean) && running && !retryTimer) {
       retryTimer = setTimeout(() => {
         retryTimer = null
@@ -217,7 +258,18 @@ export function createEventDispatcher(deps: {
     subscribe(name: string, handler: EventHandler, options: SubscribeOptions = {}): () => void {
       const durable = options.durable ?? true
       const active = durable ? null : (options.active ?? null)
-      consumers.set(name, { name, handler, durable, active, cursor: null, hole: null })
+      consumers.set(name, {
+        name,
+        handler,
+        durable,
+        active,
+        saveEveryMs: durable ? (options.saveEveryMs ?? 0) : 0,
+        cursor: null,
+        readAt: 0,
+        savedAt: 0,
+        unsaved: null,
+        hole: null,
+      })
       return () => {
         consumers.delete(name)
       }
@@ -252,6 +304,7 @@ export function createEventDispatcher(deps: {
       if (retryTimer) clearTimeout(retryTimer)
       retryTimer = null
       await pumping
+      await flushCursors()
       await deps.wakeup?.stop()
     },
   }

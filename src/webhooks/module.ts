@@ -37,9 +37,11 @@ export function createWebhookModule(deps: {
     retentionDays: config.webhooks.logDays,
   }
   const deliverer = createDeliverer({ db, clock, logger: deps.logger, cipher: deps.cipher, options })
+  // The fan-out is idempotent (one delivery per event and webhook), so its position is saved lazily.
   deps.dispatcher.subscribe(
     'webhooks',
     webhookFanout({ db, clock, retryWindowMs: options.retryWindowMs, onQueued: () => deliverer.kick() }),
+    { saveEveryMs: 250 },
   )
   const webhooks = createWebhookService({
     db,

@@ -200,11 +200,11 @@ export async function recordOutcomes(db: Db, outcomes: AttemptOutcome[]): Promis
 
 export async function listDeliveries(
   db: Db,
-  instanceId: number,
+  webhookId: number,
   filter: { status?: DeliveryStatus | undefined; event?: string | undefined },
   page: { limit: number; offset: number },
 ) {
-  let query = db.selectFrom('webhook_deliveries').where('instance_id', '=', instanceId)
+  let query = db.selectFrom('webhook_deliveries').where('webhook_id', '=', webhookId)
   if (filter.status) query = query.where('status', '=', filter.status)
   if (filter.event) query = query.where('event', '=', filter.event)
   const [rows, count] = await Promise.all([
@@ -225,8 +225,8 @@ export async function attemptsOf(db: Db, deliveryIds: number[]) {
     .execute()
 }
 
-export async function findDelivery(db: Db, instanceId: number, ref: EntityRef) {
-  const query = db.selectFrom('webhook_deliveries').selectAll().where('instance_id', '=', instanceId)
+export async function findDelivery(db: Db, webhookId: number, ref: EntityRef) {
+  const query = db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId)
   return (
     'id' in ref ? query.where('id', '=', ref.id) : query.where('uuid', '=', ref.uuid)
   ).executeTakeFirst()

@@ -200,7 +200,9 @@ export function createWebhookService(deps: {
       page: { limit: number; offset: number },
     ) {
       const instance = await instances.find(auth, ref)
-      const { rows, total } = await repo.listDeliveries(db, instance.id, filter, page)
+      const webhook = await repo.findWebhook(db, instance.id)
+      if (!webhook) return { items: [], total: 0 }
+      const { rows, total } = await repo.listDeliveries(db, webhook.id, filter, page)
       const attempts = await repo.attemptsOf(
         db,
         rows.map((r) => r.id),
@@ -217,8 +219,9 @@ export function createWebhookService(deps: {
     /** Queues a delivery again (same X-Webhook-Id), retried for a full window from now. */
     async redeliver(auth: AuthContext, ref: string, deliveryRef: string) {
       const instance = await instances.find(auth, ref)
+      const webhook = await repo.findWebhook(db, instance.id)
       const parsed = parseEntityRef(deliveryRef)
-      const row = parsed && (await repo.findDelivery(db, instance.id, parsed))
+      const row = webhook && parsed && (await repo.findDelivery(db, webhook.id, parsed))
       if (!row) throw notFound('Delivery')
       const now = clock.now()
       await repo.updateDelivery(db, row.id, {

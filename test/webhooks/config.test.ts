@@ -196,4 +196,23 @@ describe('webhook settings', () => {
     expect(log.body.data.length).toBeLessThanOrEqual(2)
     expect(log.body.meta.pagination.total).toBeGreaterThan(2)
   })
+  it('goes away with its instance: webhook, delivery log and worker secret', async () => {
+    const gone = await instanceWithToken(app)
+    const path = `/api/v1/instances/${gone.instance.uuid}`
+    await app.request('PUT', `${path}/webhook`, {
+      token: gone.owner.token,
+      body: { webhook_url: receiver.url, webhook_secret: 'short-lived-secret' },
+    })
+    await app.request('POST', `${path}/worker-secret`, { token: gone.owner.token })
+    await app.request('POST', `${path}/webhook/test`, { token: gone.owner.token })
+    const db = app.database.db
+    const count = async (table: 'webhooks' | 'webhook_deliveries' | 'worker_secrets') =>
+      (await db.selectFrom(table).select('instance_id').where('instance_id', '=', gone.instance.id).execute())
+        .length
+    expect(await count('webhook_deliveries')).toBe(1)
+    expect((await app.request('DELETE', path, { token: gone.owner.token })).status).toBe(200)
+    expect(await count('webhooks')).toBe(0)
+    expect(await count('webhook_deliveries')).toBe(0)
+    expect(await count('worker_secrets')).toBe(0)
+  })
 })

@@ -19,9 +19,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await withTimestamps(
     db,
+    // Tenant and instance are copies for reading; the rows go with their webhook (and it with
+    // its instance), so only that key is enforced, and inserts stay cheap.
     withIds(db, db.schema.createTable('webhook_deliveries'))
-      .addColumn('tenant_id', 'integer', tenant)
-      .addColumn('instance_id', 'integer', instance)
+      .addColumn('tenant_id', 'integer', (c) => c.notNull())
+      .addColumn('instance_id', 'integer', (c) => c.notNull())
       .addColumn('webhook_id', 'integer', (c) => c.notNull().references('webhooks.id').onDelete('cascade'))
       .addColumn('event_id', 'varchar(36)')
       .addColumn('event', 'varchar(64)', (c) => c.notNull())
