@@ -127,7 +127,7 @@ describe('instance lifecycle on the sandbox engine', () => {
   })
 
   it('rotates the QR and ends the attempt when the last one times out', async () => {
-    const { id, uuid } = await create({ qr_ttl_seconds: 0.6, qr_max_count: 2 })
+    const { id, uuid } = await create({ qr_ttl_seconds: 2, qr_max_count: 2 })
     await reaches(uuid, 'qr_ready')
     const first = (await api('GET', `/instances/${uuid}/qr`)).body.data
     const second = await eventually(async () => {
