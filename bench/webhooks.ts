@@ -15,6 +15,7 @@ import { appendEvent } from '../src/events/outbox.js'
 import { createCipher } from '../src/lib/secrets.js'
 import { createServices } from '../src/services.js'
 
+// BENCH_WEBHOOK_RATE tries other rates (this machine saturated near 3,000/s).
 const RATE = Number(process.env['BENCH_WEBHOOK_RATE'] ?? 2000)
 const SECONDS = 5
 
@@ -36,7 +37,7 @@ const server = http.createServer((req, res) => {
 })
 server.keepAliveTimeout = 60000
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }))
-parentPort.on('message', (m) => { if (m === 'report') parentPort.postMessage({ latencies }) })
+parentPort.on('message', (m) => { if (m === 'report') parentPort.postMessage({ latencies }); if (m === 'reset') latencies.length = 0 })
 `
 
 function percentile(sorted: number[], p: number): number {
@@ -96,49 +97,60 @@ export async function benchWebhooks(): Promise<void> {
     services.dispatcher.start()
     services.deliverer.start()
 
-    const total = RATE * SECONDS
+    /** Offers events at RATE for `seconds`, and waits until the receiver has them all. */
+    let appended = 0
+    const offer = async (seconds: number) => {
+      receiver.postMessage('reset')
+      const total = RATE * seconds
+      const first = appended
+      const started = performance.now()
+      while (appended - first < total) {
+        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE))
+        while (appended - first < due) {
+          appended++
+          const data = {
+            n: appended,
+            content: 'Hello from the bench',
+            sent_at: performance.timeOrigin + performance.now(),
+          }
+          await db.transaction().execute((trx) =>
+            appendEvent(trx, services.clock, {
+              tenantId: user.tenant_id,
+              instanceId: instance.id,
+              instanceUuid: instance.uuid,
+              type: 'message.received',
+              data,
+            }),
+          )
+          services.dispatcher.notify()
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2))
+      }
+      const deadline = Date.now() + 60_000
+      let latencies = await report()
+      while (latencies.length < total && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50))
+        latencies = await report()
+      }
+      return { total, latencies, elapsed: (performance.now() - started) / 1000 }
+    }
+    // A second of warm-up (compiled code paths, connections to the receiver), not measured.
+    await offer(1)
     const lag = monitorEventLoopDelay({ resolution: 5 })
     lag.enable()
-    const started = performance.now()
-    let appended = 0
-    while (appended < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE))
-      while (appended < due) {
-        appended++
-        const data = {
-          n: appended,
-          content: 'Hello from the bench',
-          sent_at: performance.timeOrigin + performance.now(),
-        }
-        await db.transaction().execute((trx) =>
-          appendEvent(trx, services.clock, {
-            tenantId: user.tenant_id,
-            instanceId: instance.id,
-            instanceUuid: instance.uuid,
-            type: 'message.received',
-            data,
-          }),
-        )
-        services.dispatcher.notify()
-      }
-      await new Promise((resolve) => setTimeout(resolve, 2))
-    }
-    const deadline = Date.now() + 60_000
-    let latencies = await report()
-    while (latencies.length < total && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50))
-      latencies = await report()
-    }
-    const elapsed = (performance.now() - started) / 1000
+    const { total, latencies, elapsed } = await offer(SECONDS)
     const sorted = [...latencies].sort((a, b) => a - b)
     const rate = latencies.length / elapsed
+    // Kept up: everything delivered, the last within a moment of the last event offered.
+    const keptUp = latencies.length === total && elapsed - SECONDS < 0.25
     const p50 = percentile(sorted, 50)
     const p99 = percentile(sorted, 99)
     console.log(
       `\nWebhooks on SQLite: ${total} events offered at ${RATE}/s; ${latencies.length} delivered in ${elapsed.toFixed(2)} s`,
     )
     console.log(
-      `  deliveries/s: ${rate.toFixed(0)} (target ≥ ${RATE}): ${rate >= RATE * 0.98 ? 'met' : 'NOT met'}`,
+      `  deliveries/s: ${rate.toFixed(0)}, the last ${((elapsed - SECONDS) * 1000).toFixed(0)} ms after the last event ` +
+        `(target: keep up with ${RATE}/s): ${keptUp ? 'met' : 'NOT met'}`,
     )
     console.log(
       `  event loop delay: p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms (high on a machine busy with other work)`,

@@ -7,6 +7,7 @@ import { newUuid } from '../lib/ids.js'
 import type { Cipher } from '../lib/secrets.js'
 import { type PostResult, postWebhook } from './http-post.js'
 import { outcomeOf } from './outcome.js'
+import * as store from './queue.js'
 import * as repo from './repository.js'
 import { deliveryHeaders } from './signing.js'
 
@@ -64,11 +65,11 @@ export function createDeliverer(deps: {
    * Deliveries claimed but not started: claiming a batch at a time keeps the queries few. The
    * last claim found nothing more that is due: wait for a kick (new deliveries, the poll).
    */
-  let queue: repo.ClaimedDelivery[] = []
+  let queue: store.ClaimedDelivery[] = []
   let exhausted = false
   let poller: NodeJS.Timeout | null = null
   let lastPurge = 0
-  let pending: repo.AttemptOutcome[] = []
+  let pending: store.AttemptOutcome[] = []
   let flushing: Promise<void> | null = null
   const idle = new Set<() => void>()
 
@@ -100,7 +101,7 @@ export function createDeliverer(deps: {
     return postWebhook(hook.url, headers, delivery.body, options)
   }
 
-  async function attempt(delivery: repo.ClaimedDelivery): Promise<void> {
+  async function attempt(delivery: store.ClaimedDelivery): Promise<void> {
     const hook = await webhookFor(delivery.webhook_id)
     // Deleted: its deliveries went with it.
     if (!hook) return
@@ -125,7 +126,7 @@ export function createDeliverer(deps: {
         while (pending.length > 0) {
           const batch = pending
           pending = []
-          await repo.recordOutcomes(db, batch)
+          await store.recordOutcomes(db, batch)
         }
       })
       .catch((error: unknown) => logger.error({ err: error }, 'storing webhook outcomes failed'))
@@ -163,7 +164,7 @@ export function createDeliverer(deps: {
         const want = options.concurrency * 2 - queue.length
         if (want <= 0) break
         const now = clock.now()
-        const claimed = await repo.claimDue(
+        const claimed = await store.claimDue(
           db,
           now.toISOString(),
           new Date(now.getTime() + leaseMs).toISOString(),
@@ -202,7 +203,7 @@ export function createDeliverer(deps: {
     if (now - lastPurge < PURGE_EVERY_MS) return
     lastPurge = now
     const before = new Date(now - options.retentionDays * 86_400_000).toISOString()
-    await repo.purgeFinished(db, before).catch((error: unknown) => {
+    await store.purgeFinished(db, before).catch((error: unknown) => {
       logger.warn({ err: error }, 'purging the webhook log failed')
     })
   }
@@ -229,7 +230,7 @@ export function createDeliverer(deps: {
       const uuid = newUuid()
       const result = await post(hook, { uuid, event: input.event, body: input.body })
       const at = clock.now().toISOString()
-      const id = await repo.insertDelivery(db, {
+      const id = await store.insertDelivery(db, {
         uuid,
         tenant_id: input.tenantId,
         instance_id: input.instanceId,
@@ -250,7 +251,7 @@ export function createDeliverer(deps: {
         clock.now(),
         retry,
       )
-      await repo.recordOutcomes(db, [outcome])
+      await store.recordOutcomes(db, [outcome])
       return { id, result }
     },
 
@@ -272,7 +273,7 @@ export function createDeliverer(deps: {
       const unstarted = queue
       queue = []
       if (unstarted.length > 0) {
-        await repo
+        await store
           .releaseClaims(
             db,
             unstarted.map((d) => d.id),

@@ -5,7 +5,7 @@ import type { EventEnvelope, EventHandler } from '../events/outbox.js'
 import type { Clock } from '../lib/clock.js'
 import { newUuid } from '../lib/ids.js'
 import { expandEvents, wants } from './events.js'
-import * as repo from './repository.js'
+import * as queue from './queue.js'
 
 /**
  * The body every receiver gets: the web docs' envelope as compact JSON, so that re-serializing
@@ -46,7 +46,7 @@ export function webhookFanout(deps: {
 
   return async (events) => {
     const instanceIds = [...new Set(events.map((e) => e.instanceId).filter((id) => id !== null))]
-    const hooks = await repo.activeWebhooksFor(db, instanceIds)
+    const hooks = await queue.activeWebhooksFor(db, instanceIds)
     if (hooks.length === 0) return
     const byInstance = new Map<number, typeof hooks>()
     for (const hook of hooks)
@@ -55,7 +55,7 @@ export function webhookFanout(deps: {
     const now = clock.now()
     const at = now.toISOString()
     const retryUntil = new Date(now.getTime() + deps.retryWindowMs).toISOString()
-    const rows: repo.NewDelivery[] = []
+    const rows: queue.NewDelivery[] = []
     for (const event of events) {
       if (event.instanceId === null) continue
       for (const hook of byInstance.get(event.instanceId) ?? []) {
@@ -78,7 +78,7 @@ export function webhookFanout(deps: {
       }
     }
     if (rows.length === 0) return
-    await repo.insertDeliveries(db, rows)
+    await queue.insertDeliveries(db, rows)
     deps.onQueued()
   }
 }

@@ -1,5 +1,5 @@
 import type { PostResult } from './http-post.js'
-import type { AttemptOutcome, ClaimedDelivery } from './repository.js'
+import type { AttemptOutcome, ClaimedDelivery } from './queue.js'
 
 /** Exponential backoff with jitter: between half and all of `base · 2^(attempt-1)`, capped. */
 export function backoffMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
@@ -10,10 +10,16 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number, random
 /**
  * What an attempt changes: delivered on a 2xx; otherwise, when worth retrying, pending until the
  * backoff (or the receiver's Retry-After, if later) has passed, as long as that stays within the
- * delivery's retry window; failed for good else. The attempt itself goes to the log.
+ * delivery's retry window; failed for good else. The attempt it replaces goes to the log.
  */
 export function outcomeOf(
-  delivery: Pick<ClaimedDelivery, 'id' | 'attempts' | 'retry_until'>,
+  delivery: Pick<ClaimedDelivery, 'id' | 'attempts' | 'retry_until'> &
+    Partial<
+      Pick<
+        ClaimedDelivery,
+        'last_attempt_at' | 'response_status' | 'response_excerpt' | 'last_error' | 'duration_ms'
+      >
+    >,
   result: PostResult,
   at: Date,
   retry: { baseMs: number; maxMs: number },
@@ -42,14 +48,16 @@ export function outcomeOf(
       ...(ok ? { delivered_at: iso } : {}),
       updated_at: iso,
     },
-    attempt: {
-      delivery_id: delivery.id,
-      attempt: delivery.attempts,
-      attempted_at: iso,
-      response_status: result.status,
-      response_excerpt: result.excerpt,
-      error: result.error,
-      duration_ms: result.durationMs,
-    },
+    previous: delivery.last_attempt_at
+      ? {
+          delivery_id: delivery.id,
+          attempt: delivery.attempts - 1,
+          attempted_at: delivery.last_attempt_at,
+          response_status: delivery.response_status ?? null,
+          response_excerpt: delivery.response_excerpt ?? null,
+          error: delivery.last_error ?? null,
+          duration_ms: delivery.duration_ms ?? 0,
+        }
+      : null,
   }
 }

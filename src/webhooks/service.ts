@@ -75,14 +75,29 @@ export function createWebhookService(deps: {
       created_at: row.created_at,
       updated_at: row.updated_at,
       payload: parseJson<Record<string, unknown>>(row.body, {}),
-      attempt_log: attempts.map((a) => ({
-        attempt: a.attempt,
-        attempted_at: a.attempted_at,
-        status_code: a.response_status,
-        duration_ms: a.duration_ms,
-        error: a.error,
-        response_excerpt: a.response_excerpt,
-      })),
+      attempt_log: [
+        ...attempts.map((a) => ({
+          attempt: a.attempt,
+          attempted_at: a.attempted_at,
+          status_code: a.response_status,
+          duration_ms: a.duration_ms,
+          error: a.error,
+          response_excerpt: a.response_excerpt,
+        })),
+        // The latest attempt lives in the delivery row itself.
+        ...(row.last_attempt_at
+          ? [
+              {
+                attempt: (attempts.at(-1)?.attempt ?? 0) + 1,
+                attempted_at: row.last_attempt_at,
+                status_code: row.response_status,
+                duration_ms: row.duration_ms ?? 0,
+                error: row.last_error,
+                response_excerpt: row.response_excerpt,
+              },
+            ]
+          : []),
+      ],
     }
   }
 
