@@ -15,7 +15,7 @@ import { appendEvent } from '../src/events/outbox.js'
 import { createCipher } from '../src/lib/secrets.js'
 import { createServices } from '../src/services.js'
 
-// BENCH_WEBHOOK_RATE tries other rates (this machine saturated near 3,000/s).
+// BENCH_WEBHOOK_RATE tries other rates, to see where delivery stops keeping up.
 const RATE = Number(process.env['BENCH_WEBHOOK_RATE'] ?? 2000)
 const SECONDS = 5
 
