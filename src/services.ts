@@ -185,7 +185,7 @@ export function createServices(deps: AppDeps) {
   const chat = createChatService({ db, instances, conversations, contacts, messages })
   usage = {
     sentToday: (instanceId) => messages.sentToday(instanceId),
-    stats: async () => ({}),
+    stats: (tenantId, instanceId) => messages.instanceStats(tenantId, instanceId),
   }
 
   // CRM: the tenant's AI provider, the kanban pipeline, the calendar with its WhatsApp reminders.

@@ -98,7 +98,27 @@ export const Status = Type.Object({
   realtime: Type.Optional(Type.Object({ checked: Type.Boolean(), engine_status: Nullable(Type.String()) })),
 })
 
-export const Stats = Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Null()]))
+const Count = (description: string) => Type.Integer({ minimum: 0, description })
+
+/** Days, weeks (from Monday) and months start at 00:00 UTC. */
+export const Stats = Type.Object({
+  messages_sent_today: Count('Messages queued today through the API: the daily quota used'),
+  remaining_quota: Count('Messages the instance may still queue today'),
+  daily_limit: Type.Integer(),
+  messages_this_week: Count('Messages sent and received since Monday'),
+  messages_this_month: Count('Messages sent and received since the 1st of the month'),
+  messages_received_today: Count('Messages received today'),
+  conversations_count: Count('Conversations of the instance'),
+  contacts_count: Count('Contacts of the instance'),
+  failed_attempts: Count('Outgoing messages whose sending failed'),
+  last_activity_at: Time,
+  messages_sent_this_week: Count(
+    'Messages sent since Monday: queued (whatever became of them) or sent from the phone',
+  ),
+  messages_received_this_week: Count('Messages received since Monday'),
+  messages_sent_this_month: Count('Messages sent since the 1st of the month'),
+  messages_received_this_month: Count('Messages received since the 1st of the month'),
+})
 
 export const PairingBody = Type.Object({
   phone_number: Type.String({ minLength: 8, maxLength: 32, description: 'The number of the phone to link' }),

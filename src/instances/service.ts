@@ -31,8 +31,32 @@ export const INSTANCE_STATUSES: InstanceStatus[] = [
 
 /** What other modules report about an instance's traffic (messages, conversations, contacts). */
 export interface InstanceUsage {
+  /** Messages queued today (UTC): the daily quota's use. */
   sentToday(instanceId: number): Promise<number>
-  stats(instanceId: number): Promise<Record<string, number | string | null>>
+  stats(tenantId: number, instanceId: number): Promise<InstanceTraffic>
+}
+
+/** Counts of an instance's stored data; periods start at 00:00 UTC (weeks on Monday). */
+export interface InstanceTraffic {
+  receivedToday: number
+  sentThisWeek: number
+  receivedThisWeek: number
+  sentThisMonth: number
+  receivedThisMonth: number
+  failed: number
+  conversations: number
+  contacts: number
+}
+
+const NO_TRAFFIC: InstanceTraffic = {
+  receivedToday: 0,
+  sentThisWeek: 0,
+  receivedThisWeek: 0,
+  sentThisMonth: 0,
+  receivedThisMonth: 0,
+  failed: 0,
+  conversations: 0,
+  contacts: 0,
 }
 
 export interface InstanceInput {
@@ -241,13 +265,25 @@ export function createInstanceService(deps: {
     async stats(auth: AuthContext, ref: string) {
       const row = await find(auth, ref)
       const usage = deps.usage()
-      const sentToday = (await usage?.sentToday(row.id)) ?? 0
+      const [sentToday, traffic] = await Promise.all([
+        usage?.sentToday(row.id) ?? 0,
+        usage?.stats(auth.tenantId, row.id) ?? NO_TRAFFIC,
+      ])
       return {
-        daily_limit: row.daily_limit,
         messages_sent_today: sentToday,
         remaining_quota: Math.max(0, row.daily_limit - sentToday),
+        daily_limit: row.daily_limit,
+        messages_this_week: traffic.sentThisWeek + traffic.receivedThisWeek,
+        messages_this_month: traffic.sentThisMonth + traffic.receivedThisMonth,
+        messages_received_today: traffic.receivedToday,
+        conversations_count: traffic.conversations,
+        contacts_count: traffic.contacts,
+        failed_attempts: traffic.failed,
         last_activity_at: row.last_activity_at,
-        ...((await usage?.stats(row.id)) ?? {}),
+        messages_sent_this_week: traffic.sentThisWeek,
+        messages_received_this_week: traffic.receivedThisWeek,
+        messages_sent_this_month: traffic.sentThisMonth,
+        messages_received_this_month: traffic.receivedThisMonth,
       }
     },
 

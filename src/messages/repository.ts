@@ -117,6 +117,76 @@ export async function usageOn(db: Db, instanceId: number, day: string): Promise<
   return row?.queued ?? 0
 }
 
+/** Where the periods of an instance's statistics start: ISO times, UTC. */
+export interface StatsPeriods {
+  day: string
+  week: string
+  month: string
+}
+
+/**
+ * An instance's traffic: messages sent (queued or sent from the phone) and received since the
+ * start of the day, week and month, outgoing messages that failed, and the conversations and
+ * contacts it has. One statement: the period counts read the `(instance_id, direction,
+ * created_at)` index from the earlier of the week's and the month's start.
+ */
+export async function instanceStats(db: Db, tenantId: number, instanceId: number, since: StatsPeriods) {
+  // ISO times of one format sort as they fall: the earlier start of the week and the month.
+  const [from] = [since.week, since.month].sort()
+  const row = await db
+    .selectFrom('messages')
+    .where('messages.tenant_id', '=', tenantId)
+    .where('messages.instance_id', '=', instanceId)
+    .where('messages.direction', 'in', ['incoming', 'outgoing'])
+    .where('messages.created_at', '>=', from!)
+    .select((eb) => {
+      const counted = (direction: 'incoming' | 'outgoing', start: string) =>
+        eb.fn
+          .countAll<number | string>()
+          .filterWhere((f) =>
+            f.and([f('messages.direction', '=', direction), f('messages.created_at', '>=', start)]),
+          )
+      return [
+        counted('incoming', since.day).as('received_today'),
+        counted('outgoing', since.week).as('sent_week'),
+        counted('incoming', since.week).as('received_week'),
+        counted('outgoing', since.month).as('sent_month'),
+        counted('incoming', since.month).as('received_month'),
+        eb
+          .selectFrom('messages as failed')
+          .select((s) => s.fn.countAll<number | string>().as('n'))
+          .where('failed.status', '=', 'failed')
+          .where('failed.instance_id', '=', instanceId)
+          .where('failed.tenant_id', '=', tenantId)
+          .as('failed'),
+        eb
+          .selectFrom('conversations')
+          .select((s) => s.fn.countAll<number | string>().as('n'))
+          .where('conversations.instance_id', '=', instanceId)
+          .where('conversations.tenant_id', '=', tenantId)
+          .as('conversations'),
+        eb
+          .selectFrom('contacts')
+          .select((s) => s.fn.countAll<number | string>().as('n'))
+          .where('contacts.instance_id', '=', instanceId)
+          .where('contacts.tenant_id', '=', tenantId)
+          .as('contacts'),
+      ]
+    })
+    .executeTakeFirstOrThrow()
+  // PostgreSQL answers counts as bigint strings.
+  return {
+    receivedToday: Number(row.received_today),
+    sentThisWeek: Number(row.sent_week),
+    receivedThisWeek: Number(row.received_week),
+    sentThisMonth: Number(row.sent_month),
+    receivedThisMonth: Number(row.received_month),
+    failed: Number(row.failed ?? 0),
+    conversations: Number(row.conversations ?? 0),
+    contacts: Number(row.contacts ?? 0),
+  }
+}
+
 /**
  * Takes one message of the day's quota if any is left; answers whether it did. The condition
  * in the update makes concurrent sends unable to overshoot the limit.

@@ -18,6 +18,15 @@ import type { Sender } from './sender.js'
 
 export const MAX_TEXT = 4096
 
+/** Where the day, the week (ISO: from Monday) and the month of `now` start, in UTC. */
+export function periodStarts(now: Date): repo.StatsPeriods {
+  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
+  const week = day - ((now.getUTCDay() + 6) % 7) * 86_400_000
+  const month = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)
+  const iso = (ms: number) => new Date(ms).toISOString()
+  return { day: iso(day), week: iso(week), month: iso(month) }
+}
+
 /** A WhatsApp message id in the style WhatsApp Web uses, chosen before the first send attempt. */
 export function newWhatsappId(): string {
   return `3EB0${randomBytes(8).toString('hex').toUpperCase()}`
@@ -285,6 +294,10 @@ export function createMessageService(deps: {
     },
 
     sentToday: (instanceId: number) => repo.usageOn(db, instanceId, today()),
+
+    /** The instance's traffic since the start of the day, the week (Monday) and the month, in UTC. */
+    instanceStats: (tenantId: number, instanceId: number) =>
+      repo.instanceStats(db, tenantId, instanceId, periodStarts(clock.now())),
 
     async list(
       auth: AuthContext,

@@ -3,6 +3,7 @@ import pg from 'pg'
 import pino from 'pino'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
+import type { TimerClock } from '../../src/engine/clock.js'
 import { type SandboxEngine, SandboxNetwork } from '../../src/engine/sandbox/index.js'
 import type { EngineFactory } from '../../src/instances/supervisor.js'
 import type { Clock } from '../../src/lib/clock.js'
@@ -18,7 +19,14 @@ const silent = pino({ level: 'silent' })
  * The real application, built as `startTestApp` builds it, that also keeps hold of the sandbox
  * engines it makes (by instance uuid), so that a test can act as the instance's own phone.
  */
-export async function startSandboxApp(options: { env?: Record<string, string>; clock?: Clock } = {}) {
+export async function startSandboxApp(
+  options: {
+    env?: Record<string, string>
+    clock?: Clock
+    /** The simulated network's time (message timestamps, QR expiry); the system's by default. */
+    networkClock?: TimerClock
+  } = {},
+) {
   const testDb = await createTestDatabase()
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -28,7 +36,7 @@ export async function startSandboxApp(options: { env?: Record<string, string>; c
     RATE_LIMIT_MAX: '0',
     ...options.env,
   })
-  const network = new SandboxNetwork()
+  const network = new SandboxNetwork(options.networkClock ? { clock: options.networkClock } : {})
   const engines = new Map<string, SandboxEngine>()
   const make = defaultEngineFactory(network, silent)
   const engineFactory: EngineFactory = (instance, auth) => {
