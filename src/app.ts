@@ -1,8 +1,13 @@
 import fs from 'node:fs'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify'
 import { authRoutes } from './auth/routes.js'
 import { automationRoutes } from './automation/routes.js'
 import { calendarRoutes } from './calendar/routes.js'
@@ -18,6 +23,7 @@ import { API_PREFIX, rewriteInstanceHostUrl } from './http/host.js'
 import { registerMetrics } from './http/metrics.js'
 import { registerOpenApi } from './http/openapi.js'
 import { registerRateLimits } from './http/rate-limit.js'
+import { registerSecurityHeaders } from './http/security-headers.js'
 import { instanceRoutes } from './instances/routes.js'
 import { kanbanRoutes } from './kanban/module.js'
 import { mediaRoutes } from './media/routes.js'
@@ -36,6 +42,11 @@ const VERSION = (
 ).version
 
 export type { AppDeps }
+
+function emptyBodyAsObject(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  if (request.body === undefined) request.body = {}
+  done()
+}
 
 /** Builds the whole application; the server and the tests use this one factory with the same options. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -74,11 +85,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app)
   // A request with no body where the route takes one is validated as `{}`, so that clients get
   // "the X field is required" for each field rather than a bare "body must be object".
-  app.addHook('preValidation', async (request) => {
-    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {}
+  app.addHook('onRoute', (route) => {
+    if (!route.schema?.body) return
+    const hooks = route.preValidation ? [route.preValidation].flat() : []
+    route.preValidation = [emptyBodyAsObject, ...hooks]
   })
-  await app.register(helmet, { contentSecurityPolicy: false, global: true })
-  await app.register(cors, { origin: '*' })
+  registerSecurityHeaders(app, { contentSecurityPolicy: false })
+  // @fastify/cors allows only GET, HEAD and POST unless told; the API uses every method.
+  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] })
   await registerOpenApi(app, config.publicUrl, VERSION)
   await registerRateLimits(app, config.rateLimit)
   registerAuthentication(app, config.instanceBaseDomain, {

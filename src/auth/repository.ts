@@ -60,11 +60,17 @@ export async function insertUserToken(db: Db, row: Insertable<UserTokensTable>):
   return id
 }
 
+const AUTH_TABLES = ['user_tokens', 'users', 'tenants'] as const
+
 /** The queries every authenticated request runs, compiled once (see preparedQuery). */
 export function createHotQueries(db: Db) {
   return {
-    tokenForAuth: preparedQuery(db, (tokenId: number) => tokenForAuthQuery(db, tokenId), 1),
-    userWithTenant: preparedQuery(db, (userId: number) => userWithTenantQuery(db, userId), 1),
+    tokenForAuth: preparedQuery(db, (tokenId: number) => tokenForAuthQuery(db, tokenId), 1, {
+      cacheUntilChangeOf: AUTH_TABLES,
+    }),
+    userWithTenant: preparedQuery(db, (userId: number) => userWithTenantQuery(db, userId), 1, {
+      cacheUntilChangeOf: AUTH_TABLES,
+    }),
   }
 }
 

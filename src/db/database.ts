@@ -41,6 +41,7 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
       plugins: [new SqliteBooleanPlugin()],
     })
     directReaders.set(db, cached.prepare)
+    connections.set(db, sqlite)
     return { db, dialect: 'sqlite', close: () => db.destroy() }
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, types: pgTypes })
@@ -52,6 +53,12 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
 }
 
 const directReaders = new WeakMap<object, (sql: string) => SQLite.Statement>()
+const connections = new WeakMap<object, SQLite.Database>()
+
+/** The better-sqlite3 connection behind a SQLite database, or null on PostgreSQL. */
+export function sqliteConnectionOf(db: object): SQLite.Database | null {
+  return connections.get(db) ?? null
+}
 
 /**
  * For SQLite, a way to run a read statement synchronously, without Kysely's per-query machinery

@@ -1,4 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely'
+import { changeVersionOf, type TableName } from './change-tracker.js'
 import { directReaderOf } from './database.js'
 import type { DB } from './schema.js'
 
@@ -7,24 +8,45 @@ import type { DB } from './schema.js'
  * more than running it on SQLite, which matters on the few paths every request takes
  * (authentication). `build` receives placeholder values in place of the parameters, which must
  * be strings, numbers or null (booleans differ between the databases; build those into the query).
+ *
+ * With `cacheUntilChangeOf`, a SQLite read is answered from memory until one of those tables
+ * changes (see change-tracker.ts); callers must not modify the rows they get.
  */
 export function preparedQuery<Args extends unknown[], Row>(
   db: Kysely<DB>,
   build: (...placeholders: Args) => Compilable<Row>,
   arity: Args['length'],
+  options: { cacheUntilChangeOf?: readonly TableName[] } = {},
 ) {
   const placeholders = Array.from({ length: arity }, (_, i) => `\u0000param${i}\u0000`) as Args
   const compiled = build(...placeholders).compile()
   const slots = compiled.parameters.map((value) => placeholders.indexOf(value as never))
   const reader = compiled.query.kind === 'SelectQueryNode' ? directReaderOf(db) : null
+  const version =
+    reader && options.cacheUntilChangeOf ? changeVersionOf(db, options.cacheUntilChangeOf) : null
+  const cache = new Map<string, { version: string; rows: Row[] }>()
   return async (...args: Args): Promise<Row[]> => {
     const parameters = compiled.parameters.map((value, i) => {
       const slot = slots[i]!
       return slot < 0 ? value : args[slot]
     })
+    if (!reader) {
+      const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters))
+      return result.rows
+    }
     // SQLite reads run straight on the statement; PostgreSQL and writes go through Kysely.
-    if (reader) return reader(compiled.sql).all(parameters) as Row[]
-    const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters))
-    return result.rows
+    if (!version) return reader(compiled.sql).all(parameters) as Row[]
+    const now = version()
+    const key = args.join('\u0000')
+    const hit = cache.get(key)
+    if (hit && hit.version === now) return hit.rows
+    const rows = reader(compiled.sql).all(parameters) as Row[]
+    if (now !== null) {
+      if (cache.size >= MAX_CACHED_ARGUMENTS) cache.clear()
+      cache.set(key, { version: now, rows })
+    }
+    return rows
   }
 }
+
+const MAX_CACHED_ARGUMENTS = 10_000

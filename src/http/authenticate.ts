@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import type { AuthContext, RouteAuth } from './auth-context.js'
 import { AppError, forbidden, notFound, unauthenticated } from './errors.js'
 import { parseInstanceHost } from './host.js'
@@ -42,35 +42,52 @@ export function registerAuthentication(
   app.decorateRequest('instanceHostId', null)
   app.decorateRequest('bearerToken', null)
 
+  // Each route gets the hook its `config.auth` calls for, decided once when the route is added.
   // preParsing runs after every onRequest hook, the rate limiter's included, so that guessing
   // tokens is rate limited too, and before the body is read.
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('onRoute', (route) => {
+    const needs: RouteAuth = route.config?.auth ?? 'any'
+    const hook = needs === 'public' ? identifyCaller : authenticateFor(needs)
+    route.preParsing = [hook, ...(route.preParsing ? [route.preParsing].flat() : [])]
+  })
+
+  function identifyCaller(
+    request: FastifyRequest,
+    _reply: FastifyReply,
+    payload: RequestPayload,
+    done: (error: Error | null, payload?: RequestPayload) => void,
+  ): void {
     request.instanceHostId = parseInstanceHost(request.headers.host, baseDomain)
     request.bearerToken = bearerOf(request)
-    const needs: RouteAuth = request.routeOptions.config.auth ?? 'any'
-    if (needs === 'public' || request.is404) return payload
+    done(null, payload)
+  }
 
-    const token = request.bearerToken
-    if (!token) throw unauthenticated('Authentication required: send Authorization: Bearer <token>')
-    const auth = token.startsWith('sk_')
-      ? await resolvers.instanceToken(token)
-      : await resolvers.userToken(token, request)
-    if (!auth) throw unauthenticated()
+  function authenticateFor(needs: Exclude<RouteAuth, 'public'>) {
+    return async (request: FastifyRequest, _reply: FastifyReply, payload: RequestPayload) => {
+      const hostId = parseInstanceHost(request.headers.host, baseDomain)
+      const token = bearerOf(request)
+      request.instanceHostId = hostId
+      request.bearerToken = token
+      if (!token) throw unauthenticated('Authentication required: send Authorization: Bearer <token>')
+      const auth = token.startsWith('sk_')
+        ? await resolvers.instanceToken(token)
+        : await resolvers.userToken(token, request)
+      if (!auth) throw unauthenticated()
 
-    const hostId = request.instanceHostId
-    if (hostId !== null) {
-      if (auth.kind === 'instance' && auth.instanceId !== hostId) throw notFound('Instance')
-      if (auth.kind === 'user') {
-        if (!(await resolvers.instanceInTenant(hostId, auth.tenantId))) throw notFound('Instance')
-        auth.instanceId = hostId
+      if (hostId !== null) {
+        if (auth.kind === 'instance' && auth.instanceId !== hostId) throw notFound('Instance')
+        if (auth.kind === 'user') {
+          if (!(await resolvers.instanceInTenant(hostId, auth.tenantId))) throw notFound('Instance')
+          auth.instanceId = hostId
+        }
       }
+      if (needs === 'user' && auth.kind !== 'user') {
+        throw forbidden('This endpoint needs a user token; instance tokens (sk_) cannot use it')
+      }
+      request.auth = auth
+      return payload
     }
-    if (needs === 'user' && auth.kind !== 'user') {
-      throw forbidden('This endpoint needs a user token; instance tokens (sk_) cannot use it')
-    }
-    request.auth = auth
-    return payload
-  })
+  }
 }
 
 /** The caller of an authenticated route (the hook guarantees it is set). */

@@ -19,12 +19,23 @@ export function registerMetrics(app: FastifyInstance): Registry {
     registers: [registry],
   })
 
-  app.addHook('onResponse', async (request, reply) => {
+  // One pair of label-bound series per method, route and status, so that a request only bumps them.
+  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>()
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: ids in paths would make every request its own series.
     const route = request.is404 ? 'not_found' : (request.routeOptions.url ?? 'unknown')
-    const labels = { method: request.method, route, status_code: String(reply.statusCode) }
-    requests.inc(labels)
-    latency.observe(labels, reply.elapsedTime / 1000)
+    const key = `${request.method} ${reply.statusCode} ${route}`
+    let bound = series.get(key)
+    if (!bound) {
+      const labels = { method: request.method, route, status_code: String(reply.statusCode) }
+      const counter = requests.labels(labels)
+      const histogram = latency.labels(labels)
+      bound = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) }
+      series.set(key, bound)
+    }
+    bound.count()
+    bound.observe(reply.elapsedTime / 1000)
+    done()
   })
 
   app.get(

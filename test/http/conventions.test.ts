@@ -17,6 +17,42 @@ describe('API conventions', () => {
     expect(res.body.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
   })
 
+  it('sends the security headers and CORS on every answer: success, error, unknown route', async () => {
+    const responses = [
+      await app.request('GET', '/health'),
+      await app.request('GET', '/api/v1/auth/me'),
+      await app.request('GET', '/api/v1/nope'),
+    ]
+    expect(responses.map((res) => res.status)).toEqual([200, 401, 404])
+    for (const res of responses) {
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+        'x-xss-protection': '0',
+        'access-control-allow-origin': '*',
+      })
+      expect(res.headers['content-security-policy']).toBeUndefined()
+      expect(res.headers['x-powered-by']).toBeUndefined()
+    }
+  })
+
+  it('answers a CORS preflight without authentication', async () => {
+    const res = await app.request('OPTIONS', '/api/v1/auth/me', {
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    })
+    expect(res.status).toBe(204)
+    expect(res.headers['access-control-allow-origin']).toBe('*')
+    expect(res.headers['access-control-allow-methods']).toContain('PATCH')
+    expect(res.headers['access-control-allow-headers']).toBe('authorization, content-type')
+  })
+
   it('answers 404 NOT_FOUND in the error envelope for an unknown route', async () => {
     const res = await app.request('GET', '/api/v1/nope')
     expect(res.status).toBe(404)
