@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { Nullable } from '../http/schema.js'
 import { MIN_PASSWORD_LENGTH } from './passwords.js'
 import { LOCALES } from './service.js'
 
@@ -14,8 +15,6 @@ const DeviceName = Type.Optional(
     description: 'Names the session in GET /auth/sessions; the User-Agent otherwise',
   }),
 )
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 
 export const User = Type.Object({
   id: Type.Integer(),

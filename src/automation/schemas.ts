@@ -1,7 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { Nullable } from '../http/schema.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 const Match = Type.Union([Type.Literal('equals'), Type.Literal('contains'), Type.Literal('starts_with')], {
   description: 'How a keyword matches the text; always case- and accent-insensitive',
 })

@@ -1,7 +1,7 @@
-import { type NumberOptions, type StringOptions, type TSchema, Type } from '@sinclair/typebox'
+import { type NumberOptions, type StringOptions, Type } from '@sinclair/typebox'
 import { PageQuery } from '../http/envelope.js'
+import { Nullable } from '../http/schema.js'
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const Timestamp = Type.String({ format: 'date-time' })
 const When = (description: string) =>
   Type.String({
@@ -11,14 +11,8 @@ const When = (description: string) =>
   })
 const Ref = (description: string) => Type.String({ minLength: 1, maxLength: 64, description })
 
-/**
- * `T | null` in a request: one `type: [t, 'null']` rather than a union, so that type coercion
- * never turns a null into '' or 0 on its way to the first branch.
- */
-const StringOrNull = (options: StringOptions = {}) =>
-  Type.Unsafe<string | null>({ ...options, type: ['string', 'null'] })
-const IntegerOrNull = (options: NumberOptions = {}) =>
-  Type.Unsafe<number | null>({ ...options, type: ['integer', 'null'] })
+const StringOrNull = (options: StringOptions = {}) => Nullable(Type.String(options))
+const IntegerOrNull = (options: NumberOptions = {}) => Nullable(Type.Integer(options))
 const RefOrNull = (description: string) => StringOrNull({ minLength: 1, maxLength: 64, description })
 
 export const Params = Type.Object({ uuid: Type.String({ description: 'The uuid or integer id' }) })

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import { PageQuery } from '../http/envelope.js'
+import { Nullable } from '../http/schema.js'
 import { MAX_IMPORT } from './import.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 const Text = (maxLength = 255, description?: string) =>
   Type.Optional(Nullable(Type.String({ maxLength, ...(description ? { description } : {}) })))
 

@@ -1,8 +1,8 @@
-import { type TSchema, Type } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 import { GroupDetail, GroupSummary } from '../groups/schemas.js'
+import { Nullable } from '../http/schema.js'
 import { INSTANCE_STATUSES } from '../instances/service.js'
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const Time = Nullable(Type.String({ format: 'date-time' }))
 const Yes = Type.Literal(true)
 

@@ -1,6 +1,5 @@
-import { type TSchema, Type } from '@sinclair/typebox'
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+import { Type } from '@sinclair/typebox'
+import { Nullable } from '../http/schema.js'
 
 export const GroupParams = Type.Object({
   uuid: Type.String({ description: 'The instance uuid or integer id' }),

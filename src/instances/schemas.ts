@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import { PageQuery } from '../http/envelope.js'
+import { Nullable } from '../http/schema.js'
 import { INSTANCE_STATUSES } from './service.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 const Time = Nullable(Type.String({ format: 'date-time' }))
 
 export const InstanceParams = Type.Object({

@@ -1,16 +1,11 @@
-import { type StringOptions, type TSchema, Type } from '@sinclair/typebox'
+import { type StringOptions, Type } from '@sinclair/typebox'
 import { PageQuery } from '../http/envelope.js'
+import { Nullable } from '../http/schema.js'
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const Timestamp = Type.String({ format: 'date-time' })
 const Ref = (description: string) => Type.String({ minLength: 1, maxLength: 64, description })
 
-/**
- * `T | null` in a request: one `type: [t, 'null']` rather than a union, so that type coercion
- * never turns a null into '' or 0 on its way to the first branch.
- */
-const StringOrNull = (options: StringOptions = {}) =>
-  Type.Unsafe<string | null>({ ...options, type: ['string', 'null'] })
+const StringOrNull = (options: StringOptions = {}) => Nullable(Type.String(options))
 const RefOrNull = (description: string) => StringOrNull({ minLength: 1, maxLength: 64, description })
 
 export const Params = Type.Object({ uuid: Type.String({ description: 'The uuid or integer id' }) })

@@ -1,8 +1,6 @@
 import { Type } from '@sinclair/typebox'
+import { Nullable } from '../http/schema.js'
 import { MEDIA_KINDS } from './formats.js'
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 
 export const MediaParams = Type.Object({
   id: Type.String({ description: 'The media id (its uuid, optionally prefixed `media_`) or its integer id' }),

@@ -4,12 +4,11 @@ import type { ContactService } from '../contacts/service.js'
 import { authOf } from '../http/authenticate.js'
 import { errors, ok, PageQuery, Paginated, pageOf, paginationMeta, Success } from '../http/envelope.js'
 import { validationError } from '../http/errors.js'
+import { Nullable } from '../http/schema.js'
 import type { MessageRow } from '../messages/repository.js'
 import type { MessageService } from '../messages/service.js'
 
 const tags = ['Scheduled messages']
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 const Params = Type.Object({ uuid: Type.String({ description: 'The scheduled message uuid or id' }) })
 
 const Scheduled = Type.Object({

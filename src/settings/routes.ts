@@ -2,12 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { authOf } from '../http/authenticate.js'
 import { Done, errors, ok, Success } from '../http/envelope.js'
+import { Nullable } from '../http/schema.js'
 import type { AiSettingsService } from './service.js'
 
 const tags = ['Settings']
 const userOnly = { auth: 'user' as const }
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 
 const AiSettings = Type.Object({
   configured: Type.Boolean(),

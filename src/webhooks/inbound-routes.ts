@@ -3,6 +3,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { errors, ok, Success } from '../http/envelope.js'
 import { AppError } from '../http/errors.js'
+import { Nullable } from '../http/schema.js'
 import { InstanceParams } from '../instances/schemas.js'
 import type { InboundService, WorkerInstance } from './inbound.js'
 
@@ -13,7 +14,6 @@ declare module 'fastify' {
   }
 }
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const Jid = Type.String({ minLength: 1, maxLength: 128 })
 const Long = Type.Union([Type.Number(), Type.String(), Type.Object({})], {
   description: 'Seconds (a number, digits, or a protobuf Long)',

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import { PageQuery } from '../http/envelope.js'
+import { Nullable } from '../http/schema.js'
 import { SUBSCRIBABLE } from './events.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 const Time = Nullable(Type.String({ format: 'date-time' }))
 
 const EventName = Type.String({ enum: SUBSCRIBABLE, description: 'An event name or one of its aliases' })

@@ -261,4 +261,30 @@ describe(`contacts (${TEST_DB})`, () => {
     expect(made.status).toBe(201)
     expect(made.body.data.instance_id).toBe(second.id)
   })
+
+  it('clear a field set to null', async () => {
+    const created = await call('POST', '/contacts', {
+      instance_id: first.uuid,
+      phone_number: '15558000099',
+      name: 'Nulla',
+      company: 'Acme',
+      notes: 'keep me',
+      custom_fields: { tier: 'gold' },
+    })
+    expect(created.status).toBe(201)
+    const cleared = await call('PATCH', `/contacts/${created.body.data.uuid}`, {
+      company: null,
+      notes: null,
+      custom_fields: null,
+    })
+    expect(cleared.status).toBe(200)
+    const read = await call('GET', `/contacts/${created.body.data.uuid}`)
+    expect(read.body.data).toMatchObject({ name: 'Nulla', company: null, notes: null })
+    const stored = await app.database.db
+      .selectFrom('contacts')
+      .select(['company', 'notes'])
+      .where('uuid', '=', created.body.data.uuid)
+      .executeTakeFirstOrThrow()
+    expect(stored).toEqual({ company: null, notes: null })
+  })
 })
