@@ -39,6 +39,8 @@ export interface Config {
   eventsPollMs: number
   /** Seconds between heartbeats on the live event stream. */
   streamHeartbeatSeconds: number
+  /** Instance ownership among processes: how long a lease lasts unrenewed, how often it is renewed. */
+  instanceLease: { seconds: number; renewMs: number }
   /** Uploaded, fetched and received files: how long uploads live, how large files may be, downloads. */
   media: {
     expiryDays: number
@@ -190,6 +192,18 @@ export const SETTINGS: SettingDoc[] = [
     meaning: 'Seconds between heartbeats (a ping and `{"event":"heartbeat"}`) on the live event stream.',
   },
   {
+    name: 'INSTANCE_LEASE_SECONDS',
+    default: '15',
+    meaning:
+      'Each WhatsApp connection is held by one process under a lease; a process that stops renewing its leases (it crashed) loses its instances to the other processes this long after its last renewal.',
+  },
+  {
+    name: 'INSTANCE_LEASE_RENEW_MS',
+    default: '5000',
+    meaning:
+      'How often a process renews its leases and takes its share of the instances nobody holds; less than half of `INSTANCE_LEASE_SECONDS`.',
+  },
+  {
     name: 'MEDIA_EXPIRY_DAYS',
     default: '7',
     meaning: 'Files uploaded with `POST /media/upload` are deleted this many days later (`expires_at`).',
@@ -302,6 +316,16 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('APP_KEY', 'is required with PostgreSQL, so that every process shares one key')
   }
 
+  const leaseSeconds = integer(env, 'INSTANCE_LEASE_SECONDS', 15, 2, 3600)
+  const leaseRenewMs = integer(env, 'INSTANCE_LEASE_RENEW_MS', 5000, 100, 1_800_000)
+  // Renewed at least twice per lease: one slow round must not cost a process its instances.
+  if (leaseRenewMs * 2 >= leaseSeconds * 1000) {
+    throw new ConfigError(
+      'INSTANCE_LEASE_RENEW_MS',
+      `must be less than half of INSTANCE_LEASE_SECONDS (${leaseSeconds} s), got ${leaseRenewMs} ms`,
+    )
+  }
+
   const smtpUrl = env['SMTP_URL']?.trim() || null
   if (smtpUrl !== null) url('SMTP_URL', smtpUrl, ['smtp:', 'smtps:'])
 
@@ -341,6 +365,7 @@ export function loadConfig(env: Env): Config {
     },
     eventsPollMs: integer(env, 'EVENTS_POLL_MS', 1000, 10, 60_000),
     streamHeartbeatSeconds: integer(env, 'STREAM_HEARTBEAT_SECONDS', 30, 1, 3600),
+    instanceLease: { seconds: leaseSeconds, renewMs: leaseRenewMs },
     media: {
       expiryDays: integer(env, 'MEDIA_EXPIRY_DAYS', 7, 1, 3650),
       maxBytes: integer(env, 'MEDIA_MAX_BYTES', 100 * 1024 * 1024, 1, 100 * 1024 * 1024),

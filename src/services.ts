@@ -107,6 +107,8 @@ export function createServices(deps: AppDeps) {
     clock,
     logger: deps.logger,
     nodeId: deps.nodeId ?? randomUUID(),
+    leaseSeconds: config.instanceLease.seconds,
+    tickMs: config.instanceLease.renewMs,
     factory: deps.engineFactory ?? defaultEngineFactory(sandboxNetwork, deps.logger),
     onEventsAppended: () => dispatcher.notify(),
   })

@@ -22,6 +22,9 @@ describe('settings', () => {
     ['SMTP_URL', 'http://mail', /SMTP_URL/],
     ['DEFAULT_ENGINE', 'whatsapp-web', /DEFAULT_ENGINE/],
     ['RATE_LIMIT_MAX', '-1', /RATE_LIMIT_MAX/],
+    ['INSTANCE_LEASE_SECONDS', '1', /INSTANCE_LEASE_SECONDS.*between/],
+    // Renewed less than twice per lease (15 s by default): one slow round would lose the instances.
+    ['INSTANCE_LEASE_RENEW_MS', '8000', /INSTANCE_LEASE_RENEW_MS.*less than half/],
   ])('refuses %s=%s with a message naming the setting', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(message)

@@ -26,7 +26,8 @@ export interface SandboxEngineOptions {
   reconnectDelayMs?: number
   /** Who reconnects after `drop()`: the engine itself (default), or the supervisor. */
   dropReconnect?: 'self' | 'supervisor'
-  logger?: Pick<Logger, 'error'>
+  /** Engine failures at error; the connection opening and closing at info. */
+  logger?: Pick<Logger, 'error' | 'info'>
 }
 
 let engineCounter = 0
@@ -50,6 +51,7 @@ export class SandboxEngine extends SandboxOperations implements Engine, SandboxP
   private qrAttempt = 0
   private timer?: TimerHandle
   private connectedAt?: number
+  private online = false
   private pairingPhone?: string
 
   constructor(options: SandboxEngineOptions) {
@@ -286,6 +288,9 @@ export class SandboxEngine extends SandboxOperations implements Engine, SandboxP
 
   private goOnline(): void {
     const account = this.account!
+    // Before anyone can see it connected: the log brackets every moment it is.
+    this.online = true
+    this.options.logger?.info({ phone: account.phone }, 'sandbox connection opened')
     this.connectedAt = this.network.clock.now()
     this.setStatus('connected', {
       phone: account.phone,
@@ -301,6 +306,9 @@ export class SandboxEngine extends SandboxOperations implements Engine, SandboxP
   private goOffline(): void {
     if (this.account) this.network.detach(this.account.phone, this)
     this.connectedAt = undefined
+    if (!this.online) return
+    this.online = false
+    this.options.logger?.info({ phone: this.account?.phone }, 'sandbox connection closed')
   }
 
   private setStatus(status: ConnectionStatus, details: Omit<ConnectionEvent, 'status'>): void {

@@ -1,0 +1,304 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database.js'
+import { httpRequest, type RequestOptions } from '../helpers/http.js'
+import { eventually } from '../helpers/wait.js'
+import { disposeQuietly } from './sandbox-app.js'
+
+/** The bound the design promises for a crashed process's instances to come back elsewhere. */
+const TAKEOVER_MS = 30_000
+const INSTANCES = 6
+
+async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** One line of a server's log where an instance's (sandbox) connection opened or closed. */
+interface Holding {
+  at: number
+  instance: number
+  open: boolean
+}
+
+/** `zapini serve` as its own process, as production runs it, with its log kept line by line. */
+class ServerProcess {
+  readonly base: string
+  readonly holdings: Holding[] = []
+  /** When the process was seen to end. */
+  exitedAt: number | null = null
+  private readonly child: ChildProcess
+  private output = ''
+  private partial = ''
+
+  constructor(
+    readonly name: string,
+    env: NodeJS.ProcessEnv,
+    port: number,
+  ) {
+    this.base = `http://127.0.0.1:${port}`
+    this.child = spawn(process.execPath, ['bin/zapini.js', 'serve'], {
+      env: { ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: this.base },
+    })
+    this.child.once('exit', () => {
+      this.exitedAt = Date.now()
+    })
+    this.child.stdout?.on('data', (chunk: Buffer) => this.read(chunk.toString()))
+    this.child.stderr?.on('data', (chunk: Buffer) => this.keep(chunk.toString()))
+  }
+
+  private keep(text: string): void {
+    this.output = (this.output + text).slice(-20_000)
+  }
+
+  private read(text: string): void {
+    this.keep(text)
+    const lines = (this.partial + text).split('\n')
+    this.partial = lines.pop() ?? ''
+    for (const line of lines) {
+      let entry: { time?: number; msg?: string; instance?: number }
+      try {
+        entry = JSON.parse(line)
+      } catch {
+        continue
+      }
+      if (entry.msg !== 'sandbox connection opened' && entry.msg !== 'sandbox connection closed') continue
+      this.holdings.push({
+        at: entry.time!,
+        instance: entry.instance!,
+        open: entry.msg === 'sandbox connection opened',
+      })
+    }
+  }
+
+  async ready(): Promise<void> {
+    await eventually(
+      async () => {
+        if (this.child.exitCode !== null) throw new Error(`${this.name} exited:\n${this.output}`)
+        expect((await httpRequest(this.base, 'GET', '/health')).status).toBe(200)
+      },
+      30_000,
+      100,
+    )
+  }
+
+  request(method: string, path: string, options?: RequestOptions) {
+    return httpRequest(this.base, method, `/api/v1${path}`, options)
+  }
+
+  /** Whether this process holds the instance's connection, and in which state (from its engine). */
+  async engineState(token: string, uuid: string): Promise<string | null> {
+    const res = await this.request('GET', `/instances/${uuid}/status?realtime=true`, { token })
+    expect(res.status).toBe(200)
+    return res.body.data.realtime.checked ? res.body.data.realtime.engine_status : null
+  }
+
+  async stop(signal: NodeJS.Signals): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    const exited = new Promise((resolve) => this.child.once('exit', resolve))
+    this.child.kill(signal)
+    await exited
+  }
+
+  get log(): string {
+    return this.output
+  }
+}
+
+/**
+ * The spans of time during which each instance was connected in a process, from the engines' log:
+ * from before the connection opened until after it closed (or until the process ended).
+ */
+function spans(server: ServerProcess): Map<number, [number, number][]> {
+  const byInstance = new Map<number, [number, number][]>()
+  const open = new Map<number, number>()
+  for (const h of [...server.holdings].sort((x, y) => x.at - y.at)) {
+    const list = byInstance.get(h.instance) ?? []
+    byInstance.set(h.instance, list)
+    if (h.open) {
+      // Opened twice within one process without closing in between: one connection too many.
+      expect(open.has(h.instance), `${server.name} opened instance ${h.instance} twice`).toBe(false)
+      open.set(h.instance, h.at)
+    } else if (open.has(h.instance)) {
+      list.push([open.get(h.instance)!, h.at])
+      open.delete(h.instance)
+    }
+  }
+  const end = server.exitedAt ?? Number.POSITIVE_INFINITY
+  for (const [instance, from] of open) byInstance.get(instance)!.push([from, end])
+  return byInstance
+}
+
+/**
+ * Two `zapini serve` processes on one PostgreSQL database share the WhatsApp instances through
+ * leases: each instance is held by exactly one of them, and a process that dies loses its
+ * instances to the other within the lease time. SQLite is one process's embedded database, so
+ * there is nothing to share there.
+ */
+describe.skipIf(TEST_DB !== 'postgres')(
+  'instance ownership across two server processes (PostgreSQL only: SQLite serves one process)',
+  () => {
+    let testDb: TestDatabase
+    let dataDir: string
+    let env: NodeJS.ProcessEnv
+    const servers: ServerProcess[] = []
+
+    beforeAll(async () => {
+      testDb = await createTestDatabase()
+      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-ownership-'))
+      // The lease settings are the defaults: the 30 s bound is asserted as production runs.
+      env = {
+        PATH: process.env['PATH'],
+        DATABASE_URL: testDb.url,
+        DATA_DIR: dataDir,
+        APP_KEY: randomBytes(32).toString('base64'),
+        LOG_LEVEL: 'info',
+        RATE_LIMIT_MAX: '0',
+        DEFAULT_ENGINE: 'sandbox',
+      }
+    })
+    afterAll(async () => {
+      for (const server of servers) await server.stop('SIGKILL')
+      if (testDb) await disposeQuietly(testDb)
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+    })
+
+    async function start(name: string): Promise<ServerProcess> {
+      const server = new ServerProcess(name, env, await freePort())
+      servers.push(server)
+      await server.ready()
+      return server
+    }
+
+    const db = () => testDb.database.db
+    const leases = () =>
+      db()
+        .selectFrom('instances')
+        .select(['id', 'uuid', 'owner_id', 'status', 'connected_at'])
+        .orderBy('id')
+        .execute()
+
+    it('splits the instances, never opens one twice, and takes over those of a killed process within 30 s', async () => {
+      const a = await start('A')
+      const password = 'correct horse battery'
+      const registered = await a.request('POST', '/auth/register', {
+        body: {
+          name: 'Owner',
+          email: 'cluster@example.com',
+          password,
+          password_confirmation: password,
+          terms_accepted: true,
+        },
+      })
+      expect(registered.status).toBe(201)
+      const token = registered.body.data.token as string
+
+      // Six linked instances, all on A: each is held where it was created.
+      const uuids: string[] = []
+      for (let i = 0; i < INSTANCES; i++) {
+        const created = await a.request('POST', '/instances', { token, body: { name: `Line ${i + 1}` } })
+        expect(created.status).toBe(201)
+        uuids.push(created.body.data.uuid)
+      }
+      for (const [i, uuid] of uuids.entries()) {
+        await eventually(async () => {
+          const qr = await a.request('GET', `/instances/${uuid}/qr`, { token })
+          expect(qr.body.data.status).toBe('qr_ready')
+        }, 20_000)
+        const scanned = await a.request('POST', `/sandbox/instances/${uuid}/scan`, {
+          token,
+          body: { phone_number: `1555000200${i}` },
+        })
+        expect(scanned.status, scanned.text).toBe(200)
+      }
+      await eventually(async () => {
+        const rows = await leases()
+        expect(rows.map((r) => r.status)).toEqual(Array(INSTANCES).fill('connected'))
+      }, 20_000)
+      const nodeA = (await leases())[0]!.owner_id!
+      expect((await leases()).map((r) => r.owner_id)).toEqual(Array(INSTANCES).fill(nodeA))
+
+      // B joins: A hands back what is over its share, B takes it.
+      const b = await start('B')
+      const split = await eventually(
+        async () => {
+          const rows = await leases()
+          const onA = rows.filter((r) => r.owner_id === nodeA)
+          const onB = rows.filter((r) => r.owner_id !== nodeA)
+          expect(onA).toHaveLength(INSTANCES / 2)
+          expect(onB).toHaveLength(INSTANCES / 2)
+          expect(new Set(onB.map((r) => r.owner_id)).size).toBe(1)
+          expect(rows.map((r) => r.status)).toEqual(Array(INSTANCES).fill('connected'))
+          return { onA, onB }
+        },
+        60_000,
+        200,
+      )
+      const nodeB = split.onB[0]!.owner_id!
+      // Each process's engines agree with the lease table: one connection per instance.
+      for (const [holder, other, rows] of [
+        [a, b, split.onA],
+        [b, a, split.onB],
+      ] as const) {
+        for (const row of rows) {
+          expect(await holder.engineState(token, row.uuid), `${holder.name} ${row.id}`).toBe('connected')
+          expect(await other.engineState(token, row.uuid), `${other.name} ${row.id}`).toBeNull()
+        }
+      }
+
+      // A dies without a word: its leases lapse and B takes its instances over.
+      await a.stop('SIGKILL')
+      const killedAt = a.exitedAt!
+      const taken = split.onA.map((r) => r.id)
+      const tookMs = await eventually(
+        async () => {
+          const rows = await leases()
+          expect(rows.map((r) => r.owner_id)).toEqual(Array(INSTANCES).fill(nodeB))
+          expect(rows.map((r) => r.status)).toEqual(Array(INSTANCES).fill('connected'))
+          for (const row of rows.filter((r) => taken.includes(r.id))) {
+            // Connected again, by B, after A's death (A's last word was `connected` too).
+            expect(new Date(row.connected_at!).getTime()).toBeGreaterThan(killedAt)
+            expect(await b.engineState(token, row.uuid)).toBe('connected')
+          }
+          return Date.now() - killedAt
+        },
+        TAKEOVER_MS + 15_000,
+        200,
+      )
+      expect(tookMs).toBeLessThanOrEqual(TAKEOVER_MS)
+
+      // The engines' own account: no instance was connected in both processes at any moment.
+      const spansA = spans(a)
+      const spansB = spans(b)
+      for (const row of await leases()) {
+        const ofA = spansA.get(row.id) ?? []
+        const ofB = spansB.get(row.id) ?? []
+        expect(ofA.length, `A connected instance ${row.id}`).toBeGreaterThan(0)
+        for (const [fromA, toA] of ofA) {
+          for (const [fromB, toB] of ofB) {
+            const apart = toA <= fromB || toB <= fromA
+            expect(apart, `instance ${row.id}: A ${fromA}–${toA}, B ${fromB}–${toB}`).toBe(true)
+          }
+        }
+      }
+      // B connected A's instances only after A's death.
+      for (const id of taken) {
+        const last = spansB.get(id)!.at(-1)!
+        expect(last[0]).toBeGreaterThan(killedAt)
+      }
+
+      // B stops cleanly and hands everything back.
+      await b.stop('SIGTERM')
+      const rows = await leases()
+      expect(rows.map((r) => r.owner_id)).toEqual(Array(INSTANCES).fill(null))
+    }, 180_000)
+  },
+)
