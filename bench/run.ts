@@ -3,13 +3,14 @@
 import { benchAuth } from './auth.js'
 import { benchInbox } from './inbox.js'
 import { benchInstances } from './instances.js'
-import { benchMessages } from './messages.js'
+import { benchIngestionSuite, benchMessages } from './messages.js'
 import { benchWebhooks } from './webhooks.js'
 
 const suites: Record<string, () => Promise<void>> = {
   auth: benchAuth,
   baileys: async () => (await import('./baileys.js')).benchBaileys(),
   inbox: benchInbox,
+  ingestion: benchIngestionSuite,
   instances: benchInstances,
   messages: benchMessages,
   webhooks: benchWebhooks,

@@ -100,10 +100,15 @@ export function createAutomationRuntime(deps: {
     return (await repo.automatedRepliesSince(db, conversationId, since)) < deps.maxRepliesPerMinute
   }
 
-  async function handle(event: StoredEvent): Promise<void> {
+  async function handle(
+    event: StoredEvent,
+    hasAutomation: (instanceId: number) => Promise<boolean>,
+  ): Promise<void> {
     const data = event.data as { conversation_id?: number; message?: { id?: number } }
     const messageId = data.message?.id
     if (event.event !== 'message.received' || !messageId || !data.conversation_id) return
+    // Most instances have no automation: nothing more to read for their messages.
+    if (event.instanceId === null || !(await hasAutomation(event.instanceId))) return
     const message = await db
       .selectFrom('messages')
       .select([
@@ -343,6 +348,16 @@ export function createAutomationRuntime(deps: {
      * up the others), each conversation's messages in order; one failure does not block the rest.
      */
     async consume(events: StoredEvent[]): Promise<void> {
+      // Whether an instance has active automation, asked once per batch of events.
+      const asked = new Map<number, Promise<boolean>>()
+      const hasAutomation = (instanceId: number) => {
+        let answer = asked.get(instanceId)
+        if (!answer) {
+          answer = repo.hasActiveAutomation(db, instanceId)
+          asked.set(instanceId, answer)
+        }
+        return answer
+      }
       const byConversation = new Map<number, StoredEvent[]>()
       for (const event of events) {
         const key = Number((event.data as { conversation_id?: number }).conversation_id ?? 0)
@@ -352,7 +367,7 @@ export function createAutomationRuntime(deps: {
         [...byConversation.values()].map(async (group) => {
           for (const event of group) {
             try {
-              await handle(event)
+              await handle(event, hasAutomation)
             } catch (error) {
               logger.error({ err: error, event: event.id }, 'automation could not handle an event')
             }

@@ -13,6 +13,17 @@ import { searchTerm } from './search.js'
 
 export type ContactService = ReturnType<typeof createContactService>
 
+/** A number seen on WhatsApp, with what WhatsApp told of it. */
+export interface SeenInput {
+  tenantId: number
+  instanceId: number
+  phone: string
+  jid?: string | null
+  lid?: string | null
+  pushName?: string | null
+  at: string
+}
+
 export interface ContactListQuery {
   instance_id?: string | undefined
   search?: string | undefined
@@ -56,6 +67,40 @@ export function createContactService(deps: {
     await conversations.contactChanged(trx, id)
   }
 
+  /**
+   * Inside the caller's transaction: the contacts of numbers one instance saw on WhatsApp, in order,
+   * created or refreshed in one statement (a number seen twice keeps the latest of what it told);
+   * answers their ids by number.
+   */
+  async function seenMany(trx: Kysely<DB>, inputs: SeenInput[]): Promise<Map<string, number>> {
+    const byPhone = new Map<string, repo.SeenContact>()
+    for (const input of inputs) {
+      const earlier = byPhone.get(input.phone)
+      byPhone.set(input.phone, {
+        uuid: earlier?.uuid ?? newUuid(),
+        tenant_id: input.tenantId,
+        instance_id: input.instanceId,
+        phone_number: input.phone,
+        // What a later sighting does not tell, an earlier one may have.
+        jid: input.jid || (earlier?.jid ?? input.jid ?? null),
+        lid: input.lid || (earlier?.lid ?? input.lid ?? null),
+        push_name: input.pushName || (earlier?.push_name ?? input.pushName ?? null),
+        at: input.at,
+      })
+    }
+    const ids = new Map<string, number>()
+    if (byPhone.size === 0) return ids
+    for (const row of await repo.upsertManyFromWhatsApp(trx, [...byPhone.values()])) {
+      ids.set(row.phone_number, row.id)
+      // The search text follows the names: written only where they changed it.
+      const text = contactSearchText(row)
+      if (text === row.search_text) continue
+      await repo.updateContact(trx, row.tenant_id, row.id, { search_text: text })
+      await conversations.contactChanged(trx, row.id)
+    }
+    return ids
+  }
+
   function rejectInvalid(errors: Record<string, string[]>): void {
     if (Object.keys(errors).length > 0) {
       throw new AppError('VALIDATION_ERROR', 'The given data was invalid.', errors)
@@ -72,31 +117,11 @@ export function createContactService(deps: {
     find,
 
     /** Inside the caller's transaction: the contact of a number seen on WhatsApp, created or refreshed. */
-    async seen(
-      trx: Kysely<DB>,
-      input: {
-        tenantId: number
-        instanceId: number
-        phone: string
-        jid?: string | null
-        lid?: string | null
-        pushName?: string | null
-        at: string
-      },
-    ): Promise<number> {
-      const id = await repo.upsertFromWhatsApp(trx, {
-        uuid: newUuid(),
-        tenant_id: input.tenantId,
-        instance_id: input.instanceId,
-        phone_number: input.phone,
-        jid: input.jid ?? null,
-        lid: input.lid ?? null,
-        push_name: input.pushName ?? null,
-        at: input.at,
-      })
-      await refreshSearch(trx, id)
-      return id
+    async seen(trx: Kysely<DB>, input: SeenInput): Promise<number> {
+      return (await seenMany(trx, [input])).get(input.phone)!
     },
+
+    seenMany,
 
     /** The phone number of a contact the caller may see (404 otherwise). */
     async phoneOf(auth: AuthContext, ref: string): Promise<string> {

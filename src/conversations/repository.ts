@@ -1,45 +1,78 @@
 import { type Kysely, sql, type Updateable } from 'kysely'
 import { searchText } from '../contacts/search.js'
+import { typed } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
 import type { ConversationsTable } from './table.js'
 
 type Db = Kysely<DB>
 
-/** The conversation of a chat, created on first use; answers its id and whether it is new. */
-export async function ensureConversation(
+/** A conversation to create if its chat has none yet. */
+export interface NewConversation {
+  uuid: string
+  tenant_id: number
+  chat_jid: string
+  is_group: boolean
+  contact_id: number | null
+  name: string | null
+  at: string
+}
+
+/** Chats per statement: well under the bound-parameter limits of both databases. */
+const CHUNK = 500
+
+/**
+ * The conversations of chats of one instance, created on first use, each chat at most once in
+ * `rows`; one that has no contact yet takes the one given. Answers their ids by chat, and the
+ * chats whose search text must be written (new, or a contact just linked).
+ */
+export async function ensureConversations(
   db: Db,
-  row: {
-    uuid: string
-    tenant_id: number
-    instance_id: number
-    chat_jid: string
-    is_group: boolean
-    contact_id: number | null
-    name: string | null
-    at: string
-  },
-): Promise<{ id: number; changed: boolean }> {
-  const { at, ...values } = row
-  await db
-    .insertInto('conversations')
-    .values({ ...values, created_at: at, updated_at: at })
-    .onConflict((oc) => oc.columns(['instance_id', 'chat_jid']).doNothing())
-    .execute()
-  const found = await db
-    .selectFrom('conversations')
-    .select(['id', 'contact_id', 'search_text'])
-    .where('instance_id', '=', row.instance_id)
-    .where('chat_jid', '=', row.chat_jid)
-    .executeTakeFirstOrThrow()
-  if (found.contact_id === null && row.contact_id !== null) {
-    await db
-      .updateTable('conversations')
-      .set({ contact_id: row.contact_id })
-      .where('id', '=', found.id)
-      .execute()
-    return { id: found.id, changed: true }
+  instanceId: number,
+  rows: NewConversation[],
+): Promise<{ ids: Map<string, number>; stale: string[] }> {
+  const ids = new Map<string, number>()
+  const stale: string[] = []
+  const wanted = new Map(rows.map((row) => [row.chat_jid, row]))
+  const find = async (chatJids: string[]) => {
+    const found = []
+    for (let i = 0; i < chatJids.length; i += CHUNK) {
+      found.push(
+        ...(await db
+          .selectFrom('conversations')
+          .select(['id', 'chat_jid', 'contact_id', 'search_text'])
+          .where('instance_id', '=', instanceId)
+          .where('chat_jid', 'in', chatJids.slice(i, i + CHUNK))
+          .execute()),
+      )
+    }
+    return found
   }
-  return { id: found.id, changed: found.search_text === null }
+  const found = await find([...wanted.keys()])
+  const missing = [...wanted.values()].filter((row) => !found.some((f) => f.chat_jid === row.chat_jid))
+  if (missing.length > 0) {
+    for (let i = 0; i < missing.length; i += CHUNK) {
+      await db
+        .insertInto('conversations')
+        .values(
+          missing
+            .slice(i, i + CHUNK)
+            .map(({ at, ...row }) => ({ ...row, instance_id: instanceId, created_at: at, updated_at: at })),
+        )
+        // Another process may have created it since: then it is that one.
+        .onConflict((oc) => oc.columns(['instance_id', 'chat_jid']).doNothing())
+        .execute()
+    }
+    found.push(...(await find(missing.map((row) => row.chat_jid))))
+  }
+  for (const row of found) {
+    ids.set(row.chat_jid, row.id)
+    const contactId = wanted.get(row.chat_jid)!.contact_id
+    if (row.contact_id === null && contactId !== null) {
+      await db.updateTable('conversations').set({ contact_id: contactId }).where('id', '=', row.id).execute()
+      stale.push(row.chat_jid)
+    } else if (row.search_text === null) stale.push(row.chat_jid)
+  }
+  return { ids, stale }
 }
 
 export async function findConversationByChat(db: Db, instanceId: number, chatJid: string) {
@@ -51,25 +84,45 @@ export async function findConversationByChat(db: Db, instanceId: number, chatJid
     .executeTakeFirst()
 }
 
-/** A new message in the conversation: the latest one shown; an incoming one counts as unread and unarchives. */
-export async function recordMessage(
-  db: Db,
-  conversationId: number,
-  message: { id: number; preview: string | null; at: string; incoming: boolean },
-): Promise<void> {
-  await db
-    .updateTable('conversations')
-    .set({
-      last_message_id: message.id,
-      last_message_preview: message.preview,
-      last_message_at: message.at,
-      updated_at: message.at,
-      ...(message.incoming
-        ? { unread_count: sql<number>`unread_count + 1`, is_archived: false, archived_at: null }
-        : {}),
+/** A new message in a conversation: the latest one shown; an incoming one counts as unread and unarchives. */
+export interface RecordedMessage {
+  conversationId: number
+  id: number
+  preview: string | null
+  at: string
+  incoming: boolean
+}
+
+/**
+ * New messages, in the order they came: each conversation shows its latest, counts its incoming
+ * ones as unread and is unarchived by them; one statement for all the conversations.
+ */
+export async function recordMessages(db: Db, messages: RecordedMessage[]): Promise<void> {
+  const byConversation = new Map<number, { last: RecordedMessage; incoming: number }>()
+  for (const message of messages) {
+    const seen = byConversation.get(message.conversationId)
+    byConversation.set(message.conversationId, {
+      last: message,
+      incoming: (seen?.incoming ?? 0) + (message.incoming ? 1 : 0),
     })
-    .where('id', '=', conversationId)
-    .execute()
+  }
+  const rows = [...byConversation].map(
+    ([conversationId, { last, incoming }]) =>
+      sql`(${typed(db, conversationId, 'integer')}, ${typed(db, last.id, 'integer')}, ${typed(db, last.preview, 'text')}, ${typed(db, last.at, 'timestamptz')}, ${typed(db, incoming, 'integer')})`,
+  )
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await sql`WITH v (conversation_id, message_id, preview, at, incoming) AS (VALUES ${sql.join(rows.slice(i, i + CHUNK))})
+      UPDATE conversations SET
+        last_message_id = v.message_id,
+        last_message_preview = v.preview,
+        last_message_at = v.at,
+        updated_at = v.at,
+        unread_count = conversations.unread_count + v.incoming,
+        is_archived = CASE WHEN v.incoming > 0 THEN ${sql.lit(false)} ELSE conversations.is_archived END,
+        archived_at = CASE WHEN v.incoming > 0 THEN NULL ELSE conversations.archived_at END
+      FROM v
+      WHERE conversations.id = v.conversation_id`.execute(db)
+  }
 }
 
 /**

@@ -27,6 +27,17 @@ export interface ConversationQuery {
   include_tags?: boolean | undefined
 }
 
+/** The conversation of a chat, wanted for a message. */
+export interface EnsureInput {
+  tenantId: number
+  instanceId: number
+  chatJid: string
+  isGroup: boolean
+  contactId: number | null
+  name?: string | null
+  at: string
+}
+
 /** Read receipts sent at most per mark-read: the newest unread messages are the ones that matter. */
 const MAX_RECEIPTS = 500
 
@@ -55,6 +66,32 @@ export function createConversationService(deps: {
     return rows.map((row) => presentConversation(row, byConversation.get(row.id) ?? []))
   }
 
+  /**
+   * Inside the caller's transaction: the conversations of chats of one instance, created when
+   * new (each with the first contact given for its chat); answers their ids by chat.
+   */
+  async function ensureMany(trx: Kysely<DB>, inputs: EnsureInput[]): Promise<Map<string, number>> {
+    const rows = new Map<string, repo.NewConversation>()
+    for (const input of inputs) {
+      const earlier = rows.get(input.chatJid)
+      if (earlier && (earlier.contact_id !== null || input.contactId === null)) continue
+      rows.set(input.chatJid, {
+        uuid: earlier?.uuid ?? newUuid(),
+        tenant_id: input.tenantId,
+        chat_jid: input.chatJid,
+        is_group: input.isGroup,
+        contact_id: input.contactId,
+        name: earlier ? earlier.name : (input.name ?? null),
+        at: earlier?.at ?? input.at,
+      })
+    }
+    const instanceId = inputs[0]?.instanceId
+    if (instanceId === undefined) return new Map()
+    const { ids, stale } = await repo.ensureConversations(trx, instanceId, [...rows.values()])
+    if (stale.length > 0) await repo.refreshSearch(trx, { instanceId, chatJids: stale })
+    return ids
+  }
+
   /** `tag_id`, `tag_ids` as a comma list, repeated, or `tag_ids[]`: one list of references. */
   function tagRefs(query: ConversationQuery): string[] | null {
     const all = [query.tag_id, ...(query.tag_ids ?? []), ...(query['tag_ids[]'] ?? [])]
@@ -68,33 +105,20 @@ export function createConversationService(deps: {
     find,
 
     /** Inside the caller's transaction: the conversation of a chat, created when new. */
-    async ensure(
-      trx: Kysely<DB>,
-      input: {
-        tenantId: number
-        instanceId: number
-        chatJid: string
-        isGroup: boolean
-        contactId: number | null
-        name?: string | null
-        at: string
-      },
-    ): Promise<number> {
-      const { id, changed } = await repo.ensureConversation(trx, {
-        uuid: newUuid(),
-        tenant_id: input.tenantId,
-        instance_id: input.instanceId,
-        chat_jid: input.chatJid,
-        is_group: input.isGroup,
-        contact_id: input.contactId,
-        name: input.name ?? null,
-        at: input.at,
-      })
-      if (changed) await repo.refreshSearch(trx, { conversationId: id })
-      return id
+    async ensure(trx: Kysely<DB>, input: EnsureInput): Promise<number> {
+      return (await ensureMany(trx, [input])).get(input.chatJid)!
     },
 
-    recordMessage: repo.recordMessage,
+    ensureMany,
+
+    /** Inside the caller's transaction: a new message in the conversation (see `recordMessages`). */
+    recordMessage: (
+      trx: Kysely<DB>,
+      conversationId: number,
+      message: Omit<repo.RecordedMessage, 'conversationId'>,
+    ) => repo.recordMessages(trx, [{ conversationId, ...message }]),
+
+    recordMessages: repo.recordMessages,
     findByChat: repo.findConversationByChat,
 
     /** A contact's names changed: its conversations are found by the new ones. */

@@ -83,3 +83,16 @@ export function messageSearch(db: { getExecutor(): { adapter: unknown } }, text:
   const query = words.map((w) => `"${w}"*`).join(' ')
   return sql<boolean>`messages.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${query})`
 }
+
+/**
+ * A bound value with its SQL type, for the places where PostgreSQL cannot infer it from a column
+ * (the rows of a `VALUES` list, which it would otherwise take as text). SQLite needs no type
+ * there, and its casts would change the value (a timestamp cast to a number), so it gets none.
+ */
+export function typed(
+  db: { getExecutor(): { adapter: unknown } },
+  value: string | number | null,
+  type: 'integer' | 'text' | 'timestamptz',
+) {
+  return isPostgres(db) ? sql`cast(${value} as ${sql.raw(type)})` : sql`${value}`
+}

@@ -33,25 +33,46 @@ export interface NewEvent {
  * event, so that a crash can delay the event but never lose it.
  */
 export async function appendEvent(db: Kysely<DB>, clock: Clock, event: NewEvent): Promise<EventEnvelope> {
-  const envelope: EventEnvelope = {
-    id: newUuid(),
-    event: event.type,
-    instance_uuid: event.instanceUuid,
-    timestamp: clock.now().toISOString(),
-    data: event.data,
+  return (await appendEvents(db, clock, [event]))[0]!
+}
+
+/** Events per statement: well under the bound-parameter limits of both databases. */
+const CHUNK = 500
+
+/** Appends events to the outbox in this order, in one statement (see `appendEvent`). */
+export async function appendEvents(
+  db: Kysely<DB>,
+  clock: Clock,
+  events: NewEvent[],
+): Promise<EventEnvelope[]> {
+  const timestamp = clock.now().toISOString()
+  const rows = events.map((event) => {
+    const envelope: EventEnvelope = {
+      id: newUuid(),
+      event: event.type,
+      instance_uuid: event.instanceUuid,
+      timestamp,
+      data: event.data,
+    }
+    return {
+      envelope,
+      row: {
+        uuid: envelope.id,
+        tenant_id: event.tenantId,
+        instance_id: event.instanceId,
+        type: event.type,
+        payload: toJson(envelope),
+        created_at: timestamp,
+      },
+    }
+  })
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await db
+      .insertInto('events')
+      .values(rows.slice(i, i + CHUNK).map((r) => r.row))
+      .execute()
   }
-  await db
-    .insertInto('events')
-    .values({
-      uuid: envelope.id,
-      tenant_id: event.tenantId,
-      instance_id: event.instanceId,
-      type: event.type,
-      payload: toJson(envelope),
-      created_at: envelope.timestamp,
-    })
-    .execute()
-  return envelope
+  return rows.map((r) => r.envelope)
 }
 
 export { createEventDispatcher, type EventDispatcher, type EventHandler } from './dispatcher.js'

@@ -47,6 +47,8 @@ interface Slot {
   detached: boolean
   /** The engine's events, handled one after another in the order it emitted them. */
   queue: Promise<void>
+  /** Traffic handed over and not stored yet: closing the slot waits for it. */
+  storing: Set<Promise<void>>
 }
 
 /** Codes after which reconnecting is wrong: logged out, forbidden, replaced by another session. */
@@ -250,27 +252,43 @@ export function createSupervisor(options: SupervisorOptions) {
       'connection',
       guard((event) => onConnection(slot, event)),
     )
-    for (const name of [
-      'message',
-      'receipt',
-      'reaction',
-      'edit',
-      'revoke',
-      'contact',
+    engine.on(
       'lid-mapping',
-      'group',
-    ] as const) {
+      guard(async (mapping) => {
+        await repo.saveLidMapping(db, slot.instance.id, mapping.lid, mapping.phone, nowIso())
+        hand(slot, 'lid-mapping', mapping)
+      }),
+    )
+    for (const name of ['message', 'receipt', 'reaction', 'edit', 'revoke', 'contact', 'group'] as const) {
       engine.on(
         name,
-        guard(async (data) => {
-          if (name === 'lid-mapping') {
-            const mapping = data as EngineEvents['lid-mapping']
-            await repo.saveLidMapping(db, slot.instance.id, mapping.lid, mapping.phone, nowIso())
-          }
-          for (const listener of listeners) await listener(slot.instance, name, data as never)
-        }),
+        guard(async (data) => hand(slot, name, data as never)),
       )
     }
+  }
+
+  /**
+   * Hands one traffic event to the listeners, at its place in the slot's order, without holding
+   * the next event until this one is stored: the ingestion keeps each instance's events in order
+   * by itself and stores those that wait together in one transaction, which it could not do if
+   * every message waited for the one before to commit (a burst from a socket would cost one
+   * commit per message). A listener still runs after the previous listeners of the same event
+   * (received media is fetched once its message is stored). Closing the slot waits for all of it.
+   */
+  function hand<K extends keyof EngineEvents>(slot: Slot, name: K, data: EngineEvents[K]): void {
+    let done: Promise<void> = Promise.resolve()
+    for (const [i, listener] of listeners.entries()) {
+      done =
+        i === 0
+          ? Promise.resolve(listener(slot.instance, name, data))
+          : done.then(() => listener(slot.instance, name, data))
+    }
+    const tracked = done.then(
+      () => {},
+      (error: unknown) => logger.error({ err: error, instance: slot.instance.id }, 'engine event failed'),
+    )
+    slot.storing.add(tracked)
+    void tracked.then(() => slot.storing.delete(tracked))
   }
 
   async function startSlot(instanceId: number): Promise<Slot | null> {
@@ -305,6 +323,7 @@ export function createSupervisor(options: SupervisorOptions) {
       status: row.status,
       detached: false,
       queue: Promise.resolve(),
+      storing: new Set(),
     }
     slots.set(instanceId, slot)
     wire(slot)
@@ -339,6 +358,7 @@ export function createSupervisor(options: SupervisorOptions) {
       await reported
       await slot.queue
     }
+    await Promise.all(slot.storing)
     if (how.release) await repo.releaseLease(db, instanceId, nodeId)
   }
 
