@@ -269,6 +269,7 @@ export function createServices(deps: AppDeps) {
     baseDomain: config.instanceBaseDomain,
     beforeManualSend: (instanceId, chatJid) =>
       automationControl.assertManualSendAllowedToChat(instanceId, chatJid),
+    takeQuota: (instance) => messages.takeDailyQuota(instance),
   })
   const { webhooks, inbound, deliverer } = createWebhookModule({
     db,

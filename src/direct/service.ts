@@ -29,6 +29,8 @@ export function createDirectService(deps: {
   baseDomain: string
   /** May refuse a manual send into a chat (409 AUTOMATION_ACTIVE while automation answers it). */
   beforeManualSend?: (instanceId: number, chatJid: string) => Promise<void>
+  /** Takes one message of the instance's daily quota, shared with queued sends; false when none is left. */
+  takeQuota: (instance: InstanceRow) => Promise<boolean>
 }) {
   const { instances } = deps
 
@@ -58,16 +60,23 @@ export function createDirectService(deps: {
       )
     }
     if (!quota) return { row, engine }
-    const { remaining_quota, daily_limit } = await instances.present(row)
-    if (remaining_quota <= 0) {
-      throw new AppError(
-        'QUOTA_EXCEEDED',
-        `The instance reached its daily limit of ${daily_limit} messages.`,
-        { daily_limit },
-        { extra: { remaining_quota: 0 } },
-      )
-    }
+    // Refused early, before a download; the quota itself is taken right before the send.
+    if ((await instances.present(row)).remaining_quota <= 0) throw quotaExceeded(row)
     return { row, engine }
+  }
+
+  /** Counts the message against the daily quota as it goes to WhatsApp, atomically (429 when spent). */
+  async function spendQuota(row: InstanceRow): Promise<void> {
+    if (!(await deps.takeQuota(row))) throw quotaExceeded(row)
+  }
+
+  function quotaExceeded(row: InstanceRow): AppError {
+    return new AppError(
+      'QUOTA_EXCEEDED',
+      `The instance reached its daily limit of ${row.daily_limit} messages.`,
+      { daily_limit: row.daily_limit },
+      { extra: { remaining_quota: 0 } },
+    )
   }
 
   async function send(work: () => Promise<SendResult>): Promise<SendResult> {
@@ -128,8 +137,9 @@ export function createDirectService(deps: {
       const recipient = requireOneOf(body, ['recipient', 'number', 'to'])
       const to = chatJidOf(recipient.value, recipient.name)
       const quotedId = firstOf(body, ['reply_to', 'quoted_message_id'])?.value
-      const { engine } = await sender(auth, true)
+      const { row, engine } = await sender(auth, true)
       await deps.beforeManualSend?.(boundId(auth), to)
+      await spendQuota(row)
       const result = await send(() =>
         engine.sendText({ to, text: body.message, ...(quotedId ? { quotedId } : {}) }),
       )
@@ -144,13 +154,14 @@ export function createDirectService(deps: {
       const url = requireOneOf(body, ['media_url', 'url'])
       const kind = requireOneOf(body, ['media_type', 'type']).value as MediaKind
       const quotedId = firstOf(body, ['reply_to', 'quoted_message_id'])?.value
-      const { engine } = await sender(auth, true)
+      const { row, engine } = await sender(auth, true)
       await deps.beforeManualSend?.(boundId(auth), to)
       const media = await deps.fetchMedia(url.value, url.name)
       if (media.data.length === 0) {
         throw validationError(url.name, `The file at ${url.name} is empty.`)
       }
       const fileName = body.filename ?? media.fileName
+      await spendQuota(row)
       const result = await send(() =>
         engine.sendMedia({
           to,

@@ -246,6 +246,12 @@ export function createMessageService(deps: {
 
   return {
     find,
+
+    /** One message of the day's quota for a send that goes to WhatsApp at once (direct endpoints). */
+    takeDailyQuota(instance: { id: number; daily_limit: number }): Promise<boolean> {
+      return repo.takeQuota(db, instance.id, today(), instance.daily_limit, nowIso())
+    },
+
     async queueText(
       auth: AuthContext,
       input: SendTextInput,

@@ -169,6 +169,32 @@ describe('direct sends: text, reactions, deletes', () => {
     expect(reaction.status).toBe(200)
   })
 
+  it('direct sends spend the daily quota that queued sends share, even when sent at once', async () => {
+    const limited = await sandboxInstance(app, owner.token, { phone: '15552220003' })
+    await app.request('PATCH', `/api/v1/instances/${limited.uuid}`, {
+      token: owner.token,
+      body: { daily_limit: 3 },
+    })
+    const host = { token: owner.token, headers: { host: limited.host } }
+    const before = network.reachedTotal
+    // Four at once for three left: the quota is taken atomically, never overshot.
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        app.request('POST', '/send-message', { ...host, body: { to: '15557770001', message: `n${n}` } }),
+      ),
+    )
+    expect(answers.map((res) => res.status).sort()).toEqual([200, 200, 200, 429])
+    expect(network.reachedTotal - before).toBe(3)
+    const stats = await app.request('GET', `/api/v1/instances/${limited.uuid}/stats`, { token: owner.token })
+    expect(stats.body.data).toMatchObject({ messages_sent_today: 3, remaining_quota: 0 })
+    const queued = await app.request('POST', '/api/v1/messages/send', {
+      token: owner.token,
+      body: { instance_id: limited.uuid, recipient: '15557770001', message: 'no room left' },
+    })
+    expect(queued.status).toBe(429)
+    expect(queued.body.error.code).toBe('QUOTA_EXCEEDED')
+  })
+
   it('an instance that is not connected answers 409 INSTANCE_NOT_CONNECTED', async () => {
     const waiting = await sandboxInstance(app, owner.token, { connect: false })
     const host = { token: owner.token, headers: { host: waiting.host } }
