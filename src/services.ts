@@ -260,7 +260,12 @@ export function createServices(deps: AppDeps) {
   })
   dispatcher.subscribe('automation', (events) => automation.consume(events))
 
-  const sandbox = createSandboxService({ instances, supervisor, fetchMedia: media.fetchMedia })
+  const sandbox = createSandboxService({
+    instances,
+    supervisor,
+    fetchMedia: media.fetchMedia,
+    whatsappIdOf: (instanceId, ref) => messages.whatsappIdOf(instanceId, ref),
+  })
   const groups = createGroupService({ instances })
   const direct = createDirectService({
     instances,

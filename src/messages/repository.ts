@@ -69,6 +69,13 @@ export async function findMessage(db: Db, tenantId: number, ref: EntityRef) {
   ).executeTakeFirst()
 }
 
+export async function findMessageInInstance(db: Db, instanceId: number, ref: EntityRef) {
+  const query = db.selectFrom('messages').select(MESSAGE_COLUMNS).where('instance_id', '=', instanceId)
+  return (
+    'id' in ref ? query.where('id', '=', ref.id) : query.where('uuid', '=', ref.uuid)
+  ).executeTakeFirst()
+}
+
 export async function findByWhatsappId(db: Db, instanceId: number, whatsappId: string) {
   return db
     .selectFrom('messages')

@@ -247,6 +247,13 @@ export function createMessageService(deps: {
   return {
     find,
 
+    /** The WhatsApp id of the instance's message named by its uuid or integer id; null if none is. */
+    async whatsappIdOf(instanceId: number, ref: string): Promise<string | null> {
+      const parsed = parseEntityRef(ref)
+      const row = parsed ? await repo.findMessageInInstance(db, instanceId, parsed) : undefined
+      return row?.whatsapp_message_id ?? null
+    },
+
     /** One message of the day's quota for a send that goes to WhatsApp at once (direct endpoints). */
     takeDailyQuota(instance: { id: number; daily_limit: number }): Promise<boolean> {
       return repo.takeQuota(db, instance.id, today(), instance.daily_limit, nowIso())

@@ -135,6 +135,24 @@ describe('sandbox engine controls', () => {
         expect.arrayContaining(['delivered', 'read', 'played']),
       ),
     )
+    // A message sent through the API is named by its uuid as well.
+    const queued = await api('POST', '/messages/send', {
+      instance_id: linked.uuid,
+      recipient: '15553004002',
+      message: 'Named by uuid',
+    })
+    expect(queued.status).toBe(201)
+    const uuid = queued.body.data.uuid as string
+    await eventually(async () =>
+      expect((await api('GET', `/messages/${uuid}`)).body.data.status).toBe('delivered'),
+    )
+    const byUuid = await control(linked.uuid, 'receipt', { message_id: uuid, status: 'read' })
+    expect(byUuid.status).toBe(200)
+    const whatsappId = (await api('GET', `/messages/${uuid}`)).body.data.whatsapp_message_id
+    expect(byUuid.body.data).toEqual({ message_id: whatsappId, status: 'read' })
+    await eventually(async () =>
+      expect((await api('GET', `/messages/${uuid}`)).body.data.status).toBe('read'),
+    )
     const unknown = await control(linked.uuid, 'receipt', { message_id: '3EB0NOSUCHMESSAGE', status: 'read' })
     expect(unknown.status).toBe(404)
     expect((await control(linked.uuid, 'receipt', { message_id: sent.id, status: 'seen' })).status).toBe(422)
