@@ -258,7 +258,8 @@ export function createServices(deps: AppDeps) {
       },
     },
   })
-  dispatcher.subscribe('automation', (events) => automation.consume(events))
+  // Automation claims each message once (its log row), so its position too is saved lazily.
+  dispatcher.subscribe('automation', (events) => automation.consume(events), { saveEveryMs: 250 })
 
   const sandbox = createSandboxService({
     instances,

@@ -1,4 +1,5 @@
 import { type Insertable, type Kysely, sql, type Updateable } from 'kysely'
+import { valuesList } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
 import type { EntityRef } from '../lib/ids.js'
 import { searchCondition } from './search.js'
@@ -41,6 +42,8 @@ export interface SeenContact {
   jid: string | null
   lid: string | null
   push_name: string | null
+  /** The search text of the contact if it is new (one that exists keeps its own). */
+  search_text: string
   at: string
 }
 
@@ -65,8 +68,8 @@ const CHUNK = 500
 /**
  * Creates the contacts of WhatsApp numbers that are new, and refreshes what WhatsApp tells of the
  * others (push name, JID, LID, whichever it tells) without touching what a user typed in (name,
- * e-mail, notes…); one statement for many numbers, each number at most once. Answers the rows
- * as they are now, with what their search text is made of.
+ * e-mail, notes…) nor their search text; one statement for many numbers, each number at most
+ * once. Answers the rows as they are now, with what their search text is made of.
  */
 export async function upsertManyFromWhatsApp(db: Db, rows: SeenContact[]) {
   const result = []
@@ -96,6 +99,16 @@ export async function upsertManyFromWhatsApp(db: Db, rows: SeenContact[]) {
     )
   }
   return result
+}
+
+/** Writes the search text of contacts of the tenant, in one statement. */
+export async function setSearchTexts(db: Db, tenantId: number, texts: [id: number, text: string][]) {
+  for (let i = 0; i < texts.length; i += CHUNK) {
+    const values = valuesList(db, ['integer', 'text'], texts.slice(i, i + CHUNK))
+    await sql`WITH v (id, search_text) AS (${values})
+      UPDATE contacts SET search_text = v.search_text
+      FROM v WHERE contacts.id = v.id AND contacts.tenant_id = ${tenantId}`.execute(db)
+  }
 }
 
 export async function findContactByPhone(db: Db, instanceId: number, phone: string) {

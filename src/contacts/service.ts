@@ -13,6 +13,16 @@ import { searchTerm } from './search.js'
 
 export type ContactService = ReturnType<typeof createContactService>
 
+/** A contact as WhatsApp makes it: none of the names a user types in. */
+const NO_NAMES = {
+  name: null,
+  display_name: null,
+  first_name: null,
+  last_name: null,
+  email: null,
+  company: null,
+}
+
 /** A number seen on WhatsApp, with what WhatsApp told of it. */
 export interface SeenInput {
   tenantId: number
@@ -37,7 +47,10 @@ export function createContactService(deps: {
   db: Kysely<DB>
   clock: Clock
   instances: Pick<InstanceService, 'find'>
-  conversations: Pick<ConversationService, 'contactChanged' | 'contactsCreated' | 'contactRemoved'>
+  conversations: Pick<
+    ConversationService,
+    'contactChanged' | 'contactsChanged' | 'contactsCreated' | 'contactRemoved'
+  >
 }) {
   const { db, clock, instances, conversations } = deps
   const nowIso = () => clock.now().toISOString()
@@ -76,7 +89,7 @@ export function createContactService(deps: {
     const byPhone = new Map<string, repo.SeenContact>()
     for (const input of inputs) {
       const earlier = byPhone.get(input.phone)
-      byPhone.set(input.phone, {
+      const row = {
         uuid: earlier?.uuid ?? newUuid(),
         tenant_id: input.tenantId,
         instance_id: input.instanceId,
@@ -86,17 +99,27 @@ export function createContactService(deps: {
         lid: input.lid || (earlier?.lid ?? input.lid ?? null),
         push_name: input.pushName || (earlier?.push_name ?? input.pushName ?? null),
         at: input.at,
-      })
+      }
+      // A new contact is written with its search text; one that exists keeps its own.
+      byPhone.set(input.phone, { ...row, search_text: contactSearchText({ ...NO_NAMES, ...row }) })
     }
     const ids = new Map<string, number>()
     if (byPhone.size === 0) return ids
+    // The search text follows the names: written where WhatsApp's changed it.
+    const changed: [number, string][] = []
+    let tenantId = 0
     for (const row of await repo.upsertManyFromWhatsApp(trx, [...byPhone.values()])) {
       ids.set(row.phone_number, row.id)
-      // The search text follows the names: written only where they changed it.
       const text = contactSearchText(row)
-      if (text === row.search_text) continue
-      await repo.updateContact(trx, row.tenant_id, row.id, { search_text: text })
-      await conversations.contactChanged(trx, row.id)
+      if (text !== row.search_text) changed.push([row.id, text])
+      tenantId = row.tenant_id
+    }
+    if (changed.length > 0) {
+      await repo.setSearchTexts(trx, tenantId, changed)
+      await conversations.contactsChanged(
+        trx,
+        changed.map(([id]) => id),
+      )
     }
     return ids
   }

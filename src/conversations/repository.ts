@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Updateable } from 'kysely'
 import { searchText } from '../contacts/search.js'
-import { typed } from '../db/dialect.js'
+import { valuesList } from '../db/dialect.js'
 import type { DB } from '../db/schema.js'
 import type { ConversationsTable } from './table.js'
 
@@ -106,12 +106,20 @@ export async function recordMessages(db: Db, messages: RecordedMessage[]): Promi
       incoming: (seen?.incoming ?? 0) + (message.incoming ? 1 : 0),
     })
   }
-  const rows = [...byConversation].map(
-    ([conversationId, { last, incoming }]) =>
-      sql`(${typed(db, conversationId, 'integer')}, ${typed(db, last.id, 'integer')}, ${typed(db, last.preview, 'text')}, ${typed(db, last.at, 'timestamptz')}, ${typed(db, incoming, 'integer')})`,
-  )
+  const rows = [...byConversation].map(([conversationId, { last, incoming }]) => [
+    conversationId,
+    last.id,
+    last.preview,
+    last.at,
+    incoming,
+  ])
   for (let i = 0; i < rows.length; i += CHUNK) {
-    await sql`WITH v (conversation_id, message_id, preview, at, incoming) AS (VALUES ${sql.join(rows.slice(i, i + CHUNK))})
+    const values = valuesList(
+      db,
+      ['integer', 'integer', 'text', 'timestamptz', 'integer'],
+      rows.slice(i, i + CHUNK),
+    )
+    await sql`WITH v (conversation_id, message_id, preview, at, incoming) AS (${values})
       UPDATE conversations SET
         last_message_id = v.message_id,
         last_message_preview = v.preview,
@@ -131,7 +139,7 @@ export async function recordMessages(db: Db, messages: RecordedMessage[]): Promi
  */
 export async function refreshSearch(
   db: Db,
-  where: { conversationId: number } | { contactId: number } | { instanceId: number; chatJids: string[] },
+  where: { conversationId: number } | { contactIds: number[] } | { instanceId: number; chatJids: string[] },
 ): Promise<void> {
   let query = db
     .selectFrom('conversations')
@@ -149,13 +157,16 @@ export async function refreshSearch(
       'contacts.phone_number',
     ])
   if ('conversationId' in where) query = query.where('conversations.id', '=', where.conversationId)
-  else if ('contactId' in where) query = query.where('conversations.contact_id', '=', where.contactId)
-  else {
+  else if ('contactIds' in where) {
+    if (where.contactIds.length === 0) return
+    query = query.where('conversations.contact_id', 'in', where.contactIds)
+  } else {
     if (where.chatJids.length === 0) return
     query = query
       .where('conversations.instance_id', '=', where.instanceId)
       .where('conversations.chat_jid', 'in', where.chatJids)
   }
+  const changed: [number, string][] = []
   for (const row of await query.execute()) {
     const text = searchText(
       row.name,
@@ -166,9 +177,12 @@ export async function refreshSearch(
       row.push_name,
       row.phone_number ?? row.chat_jid.split('@')[0],
     )
-    if (text !== row.search_text) {
-      await db.updateTable('conversations').set({ search_text: text }).where('id', '=', row.id).execute()
-    }
+    if (text !== row.search_text) changed.push([row.id, text])
+  }
+  for (let i = 0; i < changed.length; i += CHUNK) {
+    const values = valuesList(db, ['integer', 'text'], changed.slice(i, i + CHUNK))
+    await sql`WITH v (id, search_text) AS (${values})
+      UPDATE conversations SET search_text = v.search_text FROM v WHERE conversations.id = v.id`.execute(db)
   }
 }
 

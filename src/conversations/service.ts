@@ -122,7 +122,11 @@ export function createConversationService(deps: {
     findByChat: repo.findConversationByChat,
 
     /** A contact's names changed: its conversations are found by the new ones. */
-    contactChanged: (trx: Kysely<DB>, contactId: number) => repo.refreshSearch(trx, { contactId }),
+    contactChanged: (trx: Kysely<DB>, contactId: number) =>
+      repo.refreshSearch(trx, { contactIds: [contactId] }),
+
+    /** Contacts' names changed: their conversations are found by the new ones. */
+    contactsChanged: (trx: Kysely<DB>, contactIds: number[]) => repo.refreshSearch(trx, { contactIds }),
 
     /** New contacts take over the conversations of their numbers that had none. */
     async contactsCreated(

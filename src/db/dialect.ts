@@ -84,6 +84,8 @@ export function messageSearch(db: { getExecutor(): { adapter: unknown } }, text:
   return sql<boolean>`messages.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${query})`
 }
 
+export type SqlType = 'integer' | 'text' | 'timestamptz'
+
 /**
  * A bound value with its SQL type, for the places where PostgreSQL cannot infer it from a column
  * (the rows of a `VALUES` list, which it would otherwise take as text). SQLite needs no type
@@ -92,7 +94,19 @@ export function messageSearch(db: { getExecutor(): { adapter: unknown } }, text:
 export function typed(
   db: { getExecutor(): { adapter: unknown } },
   value: string | number | null,
-  type: 'integer' | 'text' | 'timestamptz',
+  type: SqlType,
 ) {
   return isPostgres(db) ? sql`cast(${value} as ${sql.raw(type)})` : sql`${value}`
+}
+
+/**
+ * Rows of values as a `VALUES` list with the columns' types, for a `WITH v (…) AS (VALUES …)`
+ * that updates many rows in one statement (`UPDATE … FROM v`, which both databases run).
+ */
+export function valuesList(
+  db: { getExecutor(): { adapter: unknown } },
+  types: SqlType[],
+  rows: (string | number | null)[][],
+) {
+  return sql`VALUES ${sql.join(rows.map((row) => sql`(${sql.join(row.map((value, i) => typed(db, value, types[i]!)))})`))}`
 }

@@ -176,8 +176,10 @@ export function createEventDispatcher(deps: {
     return true
   }
 
+  type Read = ReturnType<typeof readEvents>
+
   /** Hands the consumer everything after its cursor; answers true when it stopped at a hole. */
-  async function pumpConsumer(consumer: Consumer): Promise<boolean> {
+  async function pumpConsumer(consumer: Consumer, read: (after: number) => Read): Promise<boolean> {
     if (consumer.active && !consumer.active()) {
       consumer.cursor = null
       return false
@@ -191,7 +193,7 @@ export function createEventDispatcher(deps: {
     } else cursor = consumer.cursor ?? (await newestId())
     consumer.cursor = cursor
     for (;;) {
-      const rows = await readEvents(db, cursor)
+      const rows = await read(cursor)
       let expected = cursor + 1
       let stalled = false
       const batch: StoredEvent[] = []
@@ -220,9 +222,20 @@ export function createEventDispatcher(deps: {
   }
 
   async function pump(): Promise<void> {
+    // Consumers at the same position in one pass share a read of the outbox. One that reaches it
+    // later may miss rows appended since; those appends call for another pass anyway.
+    const reads = new Map<number, Read>()
+    const read = (after: number) => {
+      let rows = reads.get(after)
+      if (!rows) {
+        rows = readEvents(db, after)
+        reads.set(after, rows)
+      }
+      return rows
+    }
     const stalled = await Promise.all(
       [...consumers.values()].map((consumer) =>
-        pumpConsumer(consumer).catch((error: unknown) => {
+        pumpConsumer(consumer, read).catch((error: unknown) => {
           // The cursor did not move: the same events are offered again on the next pass.
           logger.error({ err: error, consumer: consumer.name }, 'event consumer failed')
           return false
