@@ -4,8 +4,8 @@ import * as C from '../conversations/schemas.js'
 import type { ConversationService } from '../conversations/service.js'
 import { authOf } from '../http/authenticate.js'
 import { errors, ok, Paginated, pageOf, paginationMeta, Success } from '../http/envelope.js'
-import { validationError } from '../http/errors.js'
 import { MessageParams, SendBody, SendMediaBody } from '../messages/schemas.js'
+import { sendMediaInput, sendTextInput } from '../messages/send-requests.js'
 import { ChatMessage, ChatQueued, History } from './schemas.js'
 import type { ChatService } from './service.js'
 
@@ -126,17 +126,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const body = request.body
-      const recipient = body.recipient ?? body.number ?? body.to
-      if (!recipient) throw validationError('recipient', 'The recipient field is required.')
-      const sent = await chat.send(authOf(request), {
-        instance: body.instance_id,
-        recipient,
-        message: body.message,
-        reply_to: body.reply_to ?? body.quoted_message_id,
-        schedule_at: body.schedule_at,
-        mentions: body.mentions,
-      })
+      const sent = await chat.send(authOf(request), sendTextInput(request.body))
       return reply.status(201).send(ok(sent, 'Message added to queue'))
     },
   )
@@ -164,24 +154,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const body = request.body
-      const recipient = body.recipient ?? body.number ?? body.to
-      if (!recipient) throw validationError('recipient', 'The recipient field is required.')
-      const url = body.media_url !== undefined ? 'media_url' : body.url !== undefined ? 'url' : null
-      if (body.media_id === undefined && !url) {
-        throw validationError('media_url', 'The media_url or media_id field is required.')
-      }
-      const sent = await chat.sendMedia(authOf(request), {
-        instance: body.instance_id,
-        recipient,
-        media_id: body.media_id,
-        media_url: url ? { value: (body.media_url ?? body.url)!, field: url } : undefined,
-        media_type: (body.media_type ?? body.type) as 'image' | 'video' | 'audio' | 'document' | undefined,
-        caption: body.caption,
-        filename: body.filename,
-        reply_to: body.reply_to ?? body.quoted_message_id,
-        schedule_at: body.schedule_at,
-      })
+      const sent = await chat.sendMedia(authOf(request), sendMediaInput(request.body))
       return reply.status(201).send(ok(sent, 'Message added to queue'))
     },
   )

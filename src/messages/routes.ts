@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { authOf } from '../http/authenticate.js'
 import { errors, FileResponse, ok, Paginated, pageOf, paginationMeta, Success } from '../http/envelope.js'
-import { validationError } from '../http/errors.js'
 import { sendFile } from '../media/routes.js'
 import * as S from './schemas.js'
+import { sendMediaInput, sendTextInput } from './send-requests.js'
 import type { MessageService } from './service.js'
 
 const tags = ['Messages']
@@ -29,17 +29,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ messages: MessageService
       },
     },
     async (request, reply) => {
-      const body = request.body
-      const recipient = body.recipient ?? body.number ?? body.to
-      if (!recipient) throw validationError('recipient', 'The recipient field is required.')
-      const queued = await messages.queueText(authOf(request), {
-        instance: body.instance_id,
-        recipient,
-        message: body.message,
-        reply_to: body.reply_to ?? body.quoted_message_id,
-        schedule_at: body.schedule_at,
-        mentions: body.mentions,
-      })
+      const queued = await messages.queueText(authOf(request), sendTextInput(request.body))
       return reply.status(201).send(
         ok(
           {
@@ -77,24 +67,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ messages: MessageService
       },
     },
     async (request, reply) => {
-      const body = request.body
-      const recipient = body.recipient ?? body.number ?? body.to
-      if (!recipient) throw validationError('recipient', 'The recipient field is required.')
-      const url = body.media_url !== undefined ? 'media_url' : body.url !== undefined ? 'url' : null
-      if (body.media_id === undefined && !url) {
-        throw validationError('media_url', 'The media_url or media_id field is required.')
-      }
-      const queued = await messages.queueMedia(authOf(request), {
-        instance: body.instance_id,
-        recipient,
-        media_id: body.media_id,
-        media_url: url ? { value: (body.media_url ?? body.url)!, field: url } : undefined,
-        media_type: (body.media_type ?? body.type) as 'image' | 'video' | 'audio' | 'document' | undefined,
-        caption: body.caption,
-        filename: body.filename,
-        reply_to: body.reply_to ?? body.quoted_message_id,
-        schedule_at: body.schedule_at,
-      })
+      const queued = await messages.queueMedia(authOf(request), sendMediaInput(request.body))
       return reply.status(201).send(
         ok(
           {
