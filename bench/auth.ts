@@ -1,6 +1,6 @@
 import { httpRequest } from '../test/helpers/http.js'
 import { onPostgres } from './databases.js'
-import { type Measurement, measure, printTable, startTarget } from './http.js'
+import { measureRounds, printTable, startTarget } from './http.js'
 
 async function run(label: string, env: Record<string, string>): Promise<number> {
   const target = await startTarget(env)
@@ -17,14 +17,21 @@ async function run(label: string, env: Record<string, string>): Promise<number> 
     })
     const token = registered.body.data.token as string
     const auth = { authorization: `Bearer ${token}` }
-    const rows: Measurement[] = []
-    const bare = await measure('bare Fastify JSON route', `${target.bareUrl}/bare`)
-    rows.push(bare)
-    rows.push(
-      await measure('GET /auth/me (authenticated)', `${target.appUrl}/api/v1/auth/me`, { headers: auth }),
-    )
-    rows.push(await measure('GET /auth/sessions', `${target.appUrl}/api/v1/auth/sessions`, { headers: auth }))
-    rows.push(await measure('GET /health', `${target.appUrl}/health`))
+    const rows = await measureRounds([
+      { name: 'bare Fastify JSON route', url: `${target.bareUrl}/bare` },
+      {
+        name: 'GET /auth/me (authenticated)',
+        url: `${target.appUrl}/api/v1/auth/me`,
+        options: { headers: auth },
+      },
+      {
+        name: 'GET /auth/sessions',
+        url: `${target.appUrl}/api/v1/auth/sessions`,
+        options: { headers: auth },
+      },
+      { name: 'GET /health', url: `${target.appUrl}/health` },
+    ])
+    const bare = rows[0]!
     printTable(`HTTP on ${label}`, rows, bare)
     return rows[1]!.requestsPerSecond / bare.requestsPerSecond
   } finally {
@@ -32,7 +39,7 @@ async function run(label: string, env: Record<string, string>): Promise<number> 
   }
 }
 
-/** Bare Fastify JSON route vs. the real endpoints, in one run; target: GET /auth/me ≥ 50 % of bare on SQLite. */
+/** Bare Fastify JSON route vs. the real endpoints, in one run (the median of three rounds each); target: GET /auth/me ≥ 50 % of bare on SQLite. */
 export async function benchAuth(): Promise<void> {
   const ratio = await run('SQLite', {})
   console.log(

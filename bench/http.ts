@@ -67,6 +67,29 @@ export async function measure(
   }
 }
 
+export interface Probe {
+  name: string
+  url: string
+  options?: Parameters<typeof measure>[2]
+}
+
+/**
+ * Measures the probes one after another, `rounds` times over, and keeps each one's median round:
+ * a baseline and the endpoints compared with it then share the machine's good and bad moments.
+ */
+export async function measureRounds(probes: Probe[], rounds = 3): Promise<Measurement[]> {
+  const runs: Measurement[][] = probes.map(() => [])
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, probe] of probes.entries()) {
+      runs[i]!.push(await measure(probe.name, probe.url, { seconds: 3, ...probe.options }))
+    }
+  }
+  return runs.map((measured) => {
+    const sorted = [...measured].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)
+    return sorted[Math.floor(sorted.length / 2)]!
+  })
+}
+
 export function printTable(title: string, rows: Measurement[], baseline: Measurement): void {
   console.log(`\n${title}`)
   console.log(
