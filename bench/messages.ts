@@ -59,9 +59,6 @@ async function benchSend(label: string, env: Record<string, string>): Promise<nu
   }
 }
 
-/** Messages handed to the engine without waiting (see `benchIngestion`); BENCH_BURST=1 sends one at a time. */
-const BURST = Number(process.env['BENCH_BURST'] ?? 100)
-
 /** Incoming messages through the sandbox engine into the database, through the real services. */
 async function benchIngestion(label: string, databaseUrl: string, count: number): Promise<number> {
   const config = loadConfig({
@@ -97,24 +94,16 @@ async function benchIngestion(label: string, databaseUrl: string, count: number)
     await engine.scan('15550009999')
     await waitFor(async () => (await services.instances.find(auth, instance.uuid)).status === 'connected')
 
-    // A real socket does not wait for our database between the messages of a burst: Baileys hands
-    // over what one read of the socket decoded, and its event buffer flushes many messages at
-    // once (`messages.upsert` carries an array). So the contacts write in bursts of BURST, each
-    // handed over without waiting for the one before to be stored; `inbound` resolves once the
-    // burst is delivered to the engine, not stored. The clock stops when all rows are stored.
+    // One message at a time, as the contacts write: `inbound` resolves once the engine has
+    // delivered it (as a socket hands over what it decoded), not once it is stored, so this loop
+    // does not wait for the database. The clock stops when all the rows are stored.
     const started = performance.now()
-    for (let i = 0; i < count; i += BURST) {
-      const burst = []
-      for (let j = i; j < Math.min(count, i + BURST); j++) {
-        burst.push(
-          engine.inbound({
-            from: `1555100${String(j % 500).padStart(4, '0')}`,
-            message: `message number ${j}`,
-            pushName: `Contact ${j % 500}`,
-          }),
-        )
-      }
-      await Promise.all(burst)
+    for (let i = 0; i < count; i++) {
+      await engine.inbound({
+        from: `1555100${String(i % 500).padStart(4, '0')}`,
+        message: `message number ${i}`,
+        pushName: `Contact ${i % 500}`,
+      })
     }
     const stored = async () => {
       const row = await database.db
@@ -128,7 +117,7 @@ async function benchIngestion(label: string, databaseUrl: string, count: number)
     const seconds = (performance.now() - started) / 1000
     const rate = count / seconds
     console.log(
-      `\nIngestion on ${label}: ${count} incoming messages in bursts of ${BURST} in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} messages/s`,
+      `\nIngestion on ${label}: ${count} incoming messages in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} messages/s`,
     )
     return rate
   } finally {
