@@ -83,6 +83,13 @@ export function createSupervisor(options: SupervisorOptions) {
   const backoff = options.backoff ?? { baseMs: 1000, maxMs: 60_000, maxFailures: 10 }
   const slots = new Map<number, Slot>()
   const listeners: EngineEventListener[] = []
+  /**
+   * Bumped whenever an instance's connection is stopped here. Starting one takes awaits (the row,
+   * the lease); a start that began before a stop (a round that read `desired_connected` just
+   * before a disconnect) must not bring the engine back after it.
+   */
+  const stops = new Map<number, number>()
+  const stopsOf = (instanceId: number) => stops.get(instanceId) ?? 0
   let ticker: NodeJS.Timeout | null = null
   let ticking: Promise<void> | null = null
   let stopped = false
@@ -291,7 +298,8 @@ export function createSupervisor(options: SupervisorOptions) {
     void tracked.then(() => slot.storing.delete(tracked))
   }
 
-  async function startSlot(instanceId: number): Promise<Slot | null> {
+  /** Starts the instance's engine, unless it was stopped here since `stopsSeen` was read. */
+  async function startSlot(instanceId: number, stopsSeen: number): Promise<Slot | null> {
     const existing = slots.get(instanceId)
     if (existing) return existing
     const row = await repo.findInstanceById(db, instanceId)
@@ -299,6 +307,8 @@ export function createSupervisor(options: SupervisorOptions) {
     // Another caller (a second request, a round) may have started it while the row loaded.
     const started = slots.get(instanceId)
     if (started) return started
+    // Stopped meanwhile (disconnected, logged out, lease lost): whoever stopped it has the last word.
+    if (stopsOf(instanceId) !== stopsSeen) return null
     let engine: Engine
     try {
       engine = options.factory(row, createDbAuthStore(db, clock, row.id))
@@ -338,6 +348,7 @@ export function createSupervisor(options: SupervisorOptions) {
     instanceId: number,
     how: { release: boolean; logout?: boolean; leaseLost?: boolean },
   ): Promise<void> {
+    stops.set(instanceId, stopsOf(instanceId) + 1)
     const slot = slots.get(instanceId)
     if (!slot) return
     slots.delete(instanceId)
@@ -366,16 +377,20 @@ export function createSupervisor(options: SupervisorOptions) {
   async function tick(): Promise<void> {
     const now = nowIso()
     await repo.heartbeatNode(db, nodeId, options.address ?? null, now)
+    // Only the engines running before the renewal can have lost their lease: one that `connect()`
+    // started while the renewal ran has a lease the renewal did not see.
+    const before = new Map(slots)
     const held = new Set(await repo.renewLeases(db, nodeId, leaseUntil()))
-    for (const id of [...slots.keys()]) {
-      if (!held.has(id)) await stopSlot(id, { release: false, leaseLost: true })
+    for (const [id, slot] of before) {
+      if (!held.has(id) && slots.get(id) === slot) await stopSlot(id, { release: false, leaseLost: true })
     }
     for (const id of held) {
+      const stopsSeen = stopsOf(id)
       const row = await repo.findInstanceById(db, id)
       if (!row?.desired_connected) {
         await stopSlot(id, { release: true })
         await repo.releaseLease(db, id, nodeId)
-      } else if (!slots.has(id)) await startSlot(id)
+      } else if (!slots.has(id)) await startSlot(id, stopsSeen)
     }
     const since = new Date(clock.now().getTime() - leaseSeconds * 1000).toISOString()
     const nodes = Math.max(1, (await repo.liveNodes(db, since)).length)
@@ -396,7 +411,10 @@ export function createSupervisor(options: SupervisorOptions) {
     }
     if (room === 0) return
     for (const candidate of await repo.claimableInstances(db, now, room)) {
-      if (await repo.claimLease(db, candidate.id, nodeId, now, leaseUntil())) await startSlot(candidate.id)
+      const stopsSeen = stopsOf(candidate.id)
+      if (await repo.claimLease(db, candidate.id, nodeId, now, leaseUntil())) {
+        await startSlot(candidate.id, stopsSeen)
+      }
     }
   }
 
@@ -444,6 +462,7 @@ export function createSupervisor(options: SupervisorOptions) {
 
     /** Wants the instance connected: takes it here if nobody holds it, else its owner's next round does. */
     async connect(instanceId: number): Promise<void> {
+      const stopsSeen = stopsOf(instanceId)
       await repo.updateInstance(db, instanceId, { desired_connected: true, updated_at: nowIso() })
       const slot = slots.get(instanceId)
       if (slot) {
@@ -451,7 +470,9 @@ export function createSupervisor(options: SupervisorOptions) {
         await slot.engine.connect()
         return
       }
-      if (await repo.claimLease(db, instanceId, nodeId, nowIso(), leaseUntil())) await startSlot(instanceId)
+      if (await repo.claimLease(db, instanceId, nodeId, nowIso(), leaseUntil())) {
+        await startSlot(instanceId, stopsSeen)
+      }
     },
 
     /** Closes the connection and keeps the session. */
