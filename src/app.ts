@@ -82,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  registerErrorHandling(app)
+  registerErrorHandling(app, { forwardTimeoutMs: config.internal.timeoutMs })
   // A request with no body where the route takes one is validated as `{}`, so that clients get
   // "the X field is required" for each field rather than a bare "body must be object".
   app.addHook('onRoute', (route) => {

@@ -41,6 +41,11 @@ export interface Config {
   streamHeartbeatSeconds: number
   /** Instance ownership among processes: how long a lease lasts unrenewed, how often it is renewed. */
   instanceLease: { seconds: number; renewMs: number }
+  /**
+   * Where the other processes reach this one (origin only), and how long a request forwarded to the
+   * process holding an instance may take; null in a single process: nothing is forwarded.
+   */
+  internal: { url: string | null; timeoutMs: number }
   /** Uploaded, fetched and received files: how long uploads live, how large files may be, downloads. */
   media: {
     expiryDays: number
@@ -204,6 +209,18 @@ export const SETTINGS: SettingDoc[] = [
       'How often a process renews its leases and takes its share of the instances nobody holds; less than half of `INSTANCE_LEASE_SECONDS`.',
   },
   {
+    name: 'INTERNAL_URL',
+    default: '(unset)',
+    meaning:
+      'Address at which the other processes on the same PostgreSQL database reach this one, e.g. `http://10.0.0.5:3000`. A request that needs the live connection of an instance another process holds (live status, groups, direct sends, sandbox controls, read receipts) is forwarded to that process and its answer relayed. Unset (one process): nothing is forwarded.',
+  },
+  {
+    name: 'INTERNAL_TIMEOUT_MS',
+    default: '30000',
+    meaning:
+      'How long a forwarded request waits for the process holding the instance; after that, or when it cannot be reached, the answer is `503 SERVICE_UNAVAILABLE`.',
+  },
+  {
     name: 'MEDIA_EXPIRY_DAYS',
     default: '7',
     meaning: 'Files uploaded with `POST /media/upload` are deleted this many days later (`expires_at`).',
@@ -326,6 +343,12 @@ export function loadConfig(env: Env): Config {
     )
   }
 
+  const internalRaw = env['INTERNAL_URL']?.trim() || null
+  const internalUrl = internalRaw === null ? null : url('INTERNAL_URL', internalRaw, ['http:', 'https:'])
+  if (internalUrl && (internalUrl.pathname !== '/' || internalUrl.search || internalUrl.hash)) {
+    throw new ConfigError('INTERNAL_URL', `expected an address without a path, got "${internalRaw}"`)
+  }
+
   const smtpUrl = env['SMTP_URL']?.trim() || null
   if (smtpUrl !== null) url('SMTP_URL', smtpUrl, ['smtp:', 'smtps:'])
 
@@ -366,6 +389,10 @@ export function loadConfig(env: Env): Config {
     eventsPollMs: integer(env, 'EVENTS_POLL_MS', 1000, 10, 60_000),
     streamHeartbeatSeconds: integer(env, 'STREAM_HEARTBEAT_SECONDS', 30, 1, 3600),
     instanceLease: { seconds: leaseSeconds, renewMs: leaseRenewMs },
+    internal: {
+      url: internalUrl?.origin ?? null,
+      timeoutMs: integer(env, 'INTERNAL_TIMEOUT_MS', 30_000, 100, 600_000),
+    },
     media: {
       expiryDays: integer(env, 'MEDIA_EXPIRY_DAYS', 7, 1, 3650),
       maxBytes: integer(env, 'MEDIA_MAX_BYTES', 100 * 1024 * 1024, 1, 100 * 1024 * 1024),

@@ -107,6 +107,7 @@ export function createServices(deps: AppDeps) {
     clock,
     logger: deps.logger,
     nodeId: deps.nodeId ?? randomUUID(),
+    address: config.internal.url,
     leaseSeconds: config.instanceLease.seconds,
     tickMs: config.instanceLease.renewMs,
     factory: deps.engineFactory ?? defaultEngineFactory(sandboxNetwork, deps.logger),

@@ -9,6 +9,9 @@ describe('settings', () => {
     expect(config.rateLimit).toEqual({ max: 100, windowSeconds: 900, tokenMax: 0 })
     expect(config.instanceBaseDomain).toBe('localhost')
     expect(config.registrationEnabled).toBe(true)
+    // One process: nothing is forwarded anywhere.
+    expect(config.internal).toEqual({ url: null, timeoutMs: 30_000 })
+    expect(loadConfig({ INTERNAL_URL: 'http://10.0.0.5:3000/' }).internal.url).toBe('http://10.0.0.5:3000')
   })
 
   it.each([
@@ -25,6 +28,10 @@ describe('settings', () => {
     ['INSTANCE_LEASE_SECONDS', '1', /INSTANCE_LEASE_SECONDS.*between/],
     // Renewed less than twice per lease (15 s by default): one slow round would lose the instances.
     ['INSTANCE_LEASE_RENEW_MS', '8000', /INSTANCE_LEASE_RENEW_MS.*less than half/],
+    ['INTERNAL_URL', 'tcp://10.0.0.5:3000', /INTERNAL_URL.*http/],
+    // Forwarded requests keep their own path: a path here would be silently dropped.
+    ['INTERNAL_URL', 'http://10.0.0.5:3000/zapini', /INTERNAL_URL.*without a path/],
+    ['INTERNAL_TIMEOUT_MS', '0', /INTERNAL_TIMEOUT_MS.*between/],
   ])('refuses %s=%s with a message naming the setting', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(message)

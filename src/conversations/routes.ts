@@ -132,7 +132,10 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{
         tags,
         summary: 'Mark read: the unread count goes to 0 and read receipts go to WhatsApp',
         params: S.ConversationParams,
-        response: { 200: Success(S.MarkedRead), ...errors('UNAUTHENTICATED', 'NOT_FOUND', 'ENGINE_ERROR') },
+        response: {
+          200: Success(S.MarkedRead),
+          ...errors('UNAUTHENTICATED', 'NOT_FOUND', 'ENGINE_ERROR', 'SERVICE_UNAVAILABLE'),
+        },
       },
     },
     async (request) =>

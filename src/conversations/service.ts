@@ -227,7 +227,7 @@ export function createConversationService(deps: {
       if (keys.length > 0) {
         const instance = await instances.find(auth, { id: row.instance_id })
         try {
-          await instances.engineOf(instance).markRead(keys)
+          await (await instances.engineOf(auth, instance)).markRead(keys)
           sent = keys.length
         } catch (error) {
           const failure = engineFailure(error)

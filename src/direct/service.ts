@@ -52,7 +52,7 @@ export function createDirectService(deps: {
    */
   async function sender(auth: AuthContext, quota: boolean): Promise<{ row: InstanceRow; engine: Engine }> {
     const row = await instances.find(auth, { id: boundId(auth) })
-    const engine = instances.engineOf(row)
+    const engine = await instances.engineOf(auth, row)
     if (engine.getState().status !== 'connected') {
       throw new AppError(
         'INSTANCE_NOT_CONNECTED',

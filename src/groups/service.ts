@@ -33,7 +33,7 @@ const DONE: Record<ParticipantAction, [string, string]> = {
  */
 export function createGroupService(deps: { instances: Pick<InstanceService, 'find' | 'engineOf'> }) {
   async function engineFor(auth: AuthContext, ref: string | EntityRef): Promise<Engine> {
-    return deps.instances.engineOf(await deps.instances.find(auth, ref))
+    return deps.instances.engineOf(auth, await deps.instances.find(auth, ref))
   }
 
   /**

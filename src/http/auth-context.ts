@@ -8,6 +8,11 @@ interface BaseAuth {
   tokenId: number
   /** The instance the request is bound to: the sk_ token's, or the instance host's; null otherwise. */
   instanceId: number | null
+  /**
+   * Another process of this server forwarded the request here (it holds the instance the request
+   * needs): it is answered here, whatever this process finds, and never forwarded again.
+   */
+  forwarded?: boolean
 }
 
 export interface UserAuth extends BaseAuth {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify'
 import type { AuthContext, RouteAuth } from './auth-context.js'
 import { AppError, forbidden, notFound, unauthenticated } from './errors.js'
+import { wasForwarded } from './forward.js'
 import { parseInstanceHost } from './host.js'
 
 declare module 'fastify' {
@@ -84,6 +85,7 @@ export function registerAuthentication(
       if (needs === 'user' && auth.kind !== 'user') {
         throw forbidden('This endpoint needs a user token; instance tokens (sk_) cannot use it')
       }
+      if (wasForwarded(request)) auth.forwarded = true
       request.auth = auth
       return payload
     }

@@ -48,6 +48,9 @@ export const ErrorBody = Type.Object(
  */
 export function errors(...codes: ErrorCode[]) {
   const all = new Set<ErrorCode>([...codes, 'VALIDATION_ERROR', 'RATE_LIMIT_EXCEEDED'])
+  // A request that needs an instance's live connection goes to the process holding it; one that
+  // cannot be reached in time is a 503.
+  if (all.has('INSTANCE_NOT_CONNECTED')) all.add('SERVICE_UNAVAILABLE')
   const byStatus = new Map<number, ErrorCode[]>()
   for (const code of all) {
     const status = ERROR_STATUS[code]

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AppError, type ErrorCode } from './errors.js'
+import { HeldElsewhere, relay } from './forward.js'
 
 interface AjvError {
   keyword: string
@@ -87,10 +88,23 @@ function fromFastify(error: FastifyError): AppError | null {
   return null
 }
 
-/** One place renders every error as `{success: false, error: {code, message, details}}`. */
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((raw: FastifyError | AppError, request, reply) => {
-    const error = raw instanceof AppError ? raw : fromFastify(raw)
+/**
+ * One place renders every error as `{success: false, error: {code, message, details}}`. A request
+ * that needs an instance held by another process is forwarded there (`HeldElsewhere`) and its
+ * answer relayed; one that cannot be forwarded is a 503 in the same envelope.
+ */
+export function registerErrorHandling(app: FastifyInstance, options: { forwardTimeoutMs: number }): void {
+  app.setErrorHandler(async (raw: FastifyError | AppError, request, reply) => {
+    let error = raw instanceof AppError ? raw : fromFastify(raw)
+    if (error instanceof HeldElsewhere) {
+      try {
+        return await relay(request, reply, error.address, options.forwardTimeoutMs)
+      } catch (failure) {
+        // relay() answers its own failures as AppErrors; anything else is a bug, logged as one.
+        if (!(failure instanceof AppError)) request.log.error({ err: failure }, 'forwarding failed')
+        error = failure instanceof AppError ? failure : null
+      }
+    }
     if (!error) {
       request.log.error({ err: raw }, 'unexpected error')
       return reply.status(500).send({

@@ -149,6 +149,18 @@ export async function removeNode(db: Db, id: string): Promise<void> {
   await db.deleteFrom('cluster_nodes').where('id', '=', id).execute()
 }
 
+/** The process whose lease on the instance has not lapsed, with the address it gave; none if nobody's has. */
+export async function leaseHolder(db: Db, id: number, now: string) {
+  return db
+    .selectFrom('instances')
+    .leftJoin('cluster_nodes', 'cluster_nodes.id', 'instances.owner_id')
+    .select(['instances.owner_id', 'cluster_nodes.address'])
+    .where('instances.id', '=', id)
+    .where('instances.owner_id', 'is not', null)
+    .where('instances.lease_expires_at', '>=', now)
+    .executeTakeFirst()
+}
+
 export async function nodeAddress(db: Db, id: string): Promise<string | null> {
   const row = await db.selectFrom('cluster_nodes').select('address').where('id', '=', id).executeTakeFirst()
   return row?.address ?? null

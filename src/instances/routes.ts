@@ -136,7 +136,11 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<{ instances: InstanceServ
         querystring: Type.Object({
           realtime: Type.Optional(Type.Boolean({ description: 'Also ask the engine for its live state' })),
         }),
-        response: { 200: Success(S.Status), ...errors('UNAUTHENTICATED', 'NOT_FOUND') },
+        response: {
+          200: Success(S.Status),
+          // With realtime, another process holding the instance answers; 503 when it cannot be reached.
+          ...errors('UNAUTHENTICATED', 'NOT_FOUND', 'SERVICE_UNAVAILABLE'),
+        },
       },
     },
     async (request) =>

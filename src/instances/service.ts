@@ -7,6 +7,7 @@ import type { Engine, EngineKind } from '../engine/types.js'
 import { appendEvent } from '../events/outbox.js'
 import type { AuthContext } from '../http/auth-context.js'
 import { AppError, type ErrorCode, notFound, validationError } from '../http/errors.js'
+import { HeldElsewhere } from '../http/forward.js'
 import type { Clock } from '../lib/clock.js'
 import { type EntityRef, newUuid, parseEntityRef } from '../lib/ids.js'
 import * as repo from './repository.js'
@@ -132,22 +133,36 @@ export function createInstanceService(deps: {
       throw validationError('send_delay_max', 'The send_delay_max field must be at least send_delay_min.')
   }
 
-  /** The engine of an instance held by this process, or 409 when it has no live connection here. */
-  function engineOf(row: InstanceRow): Engine {
+  /**
+   * When another process holds the instance's live connection, throws `HeldElsewhere` so that the
+   * request is forwarded to it; else does nothing. Call it before the request changes anything.
+   * A request that was itself forwarded is answered here (never forwarded twice).
+   */
+  async function forwardIfHeldElsewhere(auth: AuthContext, row: InstanceRow): Promise<void> {
+    if (auth.forwarded || supervisor.local(row.id)) return
+    const address = await supervisor.holderAddress(row.id)
+    if (address) throw new HeldElsewhere(address)
+  }
+
+  /**
+   * The engine of an instance held by this process; forwarded to the process that holds it
+   * (`HeldElsewhere`), or 409 when nobody has a live connection.
+   */
+  async function engineOf(auth: AuthContext, row: InstanceRow): Promise<Engine> {
     const engine = supervisor.local(row.id)
-    if (!engine) {
-      throw new AppError(
-        'INSTANCE_NOT_CONNECTED',
-        'The instance is not connected. Connect it first (POST /instances/{uuid}/reconnect).',
-      )
-    }
-    return engine
+    if (engine) return engine
+    await forwardIfHeldElsewhere(auth, row)
+    throw new AppError(
+      'INSTANCE_NOT_CONNECTED',
+      'The instance is not connected. Connect it first (POST /instances/{uuid}/reconnect).',
+    )
   }
 
   return {
     find,
     present,
     engineOf,
+    forwardIfHeldElsewhere,
 
     async list(
       auth: AuthContext,
@@ -240,6 +255,7 @@ export function createInstanceService(deps: {
 
     async status(auth: AuthContext, ref: string, realtime: boolean) {
       const row = await find(auth, ref)
+      if (realtime) await forwardIfHeldElsewhere(auth, row)
       const live = realtime ? supervisor.local(row.id)?.getState() : undefined
       const uptime =
         row.status === 'connected' && row.connected_at
@@ -317,8 +333,9 @@ export function createInstanceService(deps: {
     async pairingCode(auth: AuthContext, ref: string, phone: string) {
       const row = await find(auth, ref)
       if (row.status === 'connected') throw new AppError('CONFLICT', 'The instance is already connected.')
+      await forwardIfHeldElsewhere(auth, row)
       if (!supervisor.local(row.id)) await supervisor.connect(row.id)
-      const engine = engineOf(row)
+      const engine = await engineOf(auth, row)
       try {
         const code = await engine.requestPairingCode(phone)
         return { pairing_code: code, code, phone_number: phone }

@@ -455,6 +455,18 @@ export function createSupervisor(options: SupervisorOptions) {
       return [...slots.keys()]
     },
 
+    /**
+     * Where to forward a request that needs the engine of an instance this process does not hold:
+     * the address of the live process whose lease holds it. Null when nobody else holds it, when
+     * its holder gave no address, or when this process has none (one process: nothing is forwarded).
+     */
+    async holderAddress(instanceId: number): Promise<string | null> {
+      if (!options.address) return null
+      const holder = await repo.leaseHolder(db, instanceId, nowIso())
+      if (!holder || holder.owner_id === nodeId) return null
+      return holder.address
+    },
+
     /** The engine of an instance this process holds, or null. */
     local(instanceId: number): Engine | null {
       return slots.get(instanceId)?.engine ?? null

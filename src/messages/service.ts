@@ -345,7 +345,7 @@ export function createMessageService(deps: {
       }
       if (row.type !== 'text') throw new AppError('MESSAGE_NOT_EDITABLE', 'Only text messages can be edited.')
       const instance = await instances.find(auth, { id: row.instance_id })
-      const engine = instances.engineOf(instance)
+      const engine = await instances.engineOf(auth, instance)
       try {
         await engine.editMessage({ chatJid: row.chat_jid, messageId: row.whatsapp_message_id!, text })
       } catch (error) {
@@ -365,9 +365,11 @@ export function createMessageService(deps: {
       const instance = await instances.find(auth, { id: row.instance_id })
       if (row.status !== 'pending') {
         try {
-          await instances
-            .engineOf(instance)
-            .revokeMessage({ chatJid: row.chat_jid, messageId: row.whatsapp_message_id!, fromMe: true })
+          await (await instances.engineOf(auth, instance)).revokeMessage({
+            chatJid: row.chat_jid,
+            messageId: row.whatsapp_message_id!,
+            fromMe: true,
+          })
         } catch (error) {
           throw engineFailure(error)
         }
@@ -389,7 +391,7 @@ export function createMessageService(deps: {
     async react(auth: AuthContext, ref: string, emoji: string) {
       const row = await find(auth, ref)
       const instance = await instances.find(auth, { id: row.instance_id })
-      const engine = instances.engineOf(instance)
+      const engine = await instances.engineOf(auth, instance)
       try {
         await engine.sendReaction({
           chatJid: row.chat_jid,

@@ -45,6 +45,8 @@ export function createSandboxService(deps: {
       )
     }
     if (!engine) {
+      // Held by another process: the request goes there.
+      await deps.instances.forwardIfHeldElsewhere(auth, row)
       // It should be connected and nobody holds it yet (a round away): bring its engine up here.
       await deps.supervisor.connect(row.id)
       engine = deps.supervisor.local(row.id)
