@@ -225,9 +225,12 @@ export function createInstanceService(deps: {
       return present((await repo.findInstanceById(db, row.id))!)
     },
 
+    // Connection commands run where the connection is: the holder closes, restarts or unlinks it.
+
     /** Logs the device out (when it is linked) and deletes the instance with everything of it. */
     async remove(auth: AuthContext, ref: string): Promise<void> {
       const row = await find(auth, ref)
+      await forwardIfHeldElsewhere(auth, row)
       await supervisor.logout(row.id)
       await repo.deleteInstance(db, row.id)
     },
@@ -305,18 +308,21 @@ export function createInstanceService(deps: {
 
     async disconnect(auth: AuthContext, ref: string) {
       const row = await find(auth, ref)
+      await forwardIfHeldElsewhere(auth, row)
       await supervisor.disconnect(row.id)
       return present((await repo.findInstanceById(db, row.id))!)
     },
 
     async reconnect(auth: AuthContext, ref: string) {
       const row = await find(auth, ref)
+      await forwardIfHeldElsewhere(auth, row)
       await supervisor.reconnect(row.id)
       return present((await repo.findInstanceById(db, row.id))!)
     },
 
     async logout(auth: AuthContext, ref: string) {
       const row = await find(auth, ref)
+      await forwardIfHeldElsewhere(auth, row)
       await supervisor.logout(row.id)
       await repo.updateInstance(db, row.id, {
         status: 'logged_out',

@@ -208,6 +208,42 @@ describe.skipIf(TEST_DB !== 'postgres')(
       }
     })
 
+    it('runs connection commands where the connection is: reconnect restarts the holder’s, logout unlinks it', async () => {
+      const line = lines[1]!
+      const since = Date.now()
+      const opened = () => line.owner.holdings.filter((h) => h.instance === line.id && h.at >= since)
+      const reconnected = await line.other.request('POST', `/instances/${line.uuid}/reconnect`, { token })
+      expect(reconnected.status, reconnected.text).toBe(200)
+      // Only the holder can restart it: without forwarding, nothing would close or open there.
+      await eventually(() => expect(opened().map((h) => h.open)).toEqual([false, true]), 5_000)
+      expect(line.other.holdings.filter((h) => h.instance === line.id && h.at >= since)).toEqual([])
+      await eventually(async () => expect(await line.owner.engineState(token, line.uuid)).toBe('connected'))
+
+      const loggedOut = await line.other.request('POST', `/instances/${line.uuid}/logout`, { token })
+      expect(loggedOut.status, loggedOut.text).toBe(200)
+      expect(loggedOut.body.data.status).toBe('logged_out')
+      const keys = await db()
+        .selectFrom('instance_auth_creds')
+        .select('instance_id')
+        .where('instance_id', '=', line.id)
+        .execute()
+      expect(keys).toEqual([])
+      await eventually(() => expect(opened().map((h) => h.open)).toEqual([false, true, false]), 5_000)
+      // Linked again, held where it was, for the tests that follow.
+      const restarted = await line.owner.request('POST', `/instances/${line.uuid}/reconnect`, { token })
+      expect(restarted.status, restarted.text).toBe(200)
+      await eventually(async () => {
+        const shown = await line.owner.request('GET', `/instances/${line.uuid}`, { token })
+        expect(shown.body.data.status).toBe('qr_ready')
+      }, 20_000)
+      const scanned = await line.other.request('POST', `/sandbox/instances/${line.uuid}/scan`, {
+        token,
+        body: { phone_number: line.phone },
+      })
+      expect(scanned.status, scanned.text).toBe(200)
+      await eventually(async () => expect(await line.owner.engineState(token, line.uuid)).toBe('connected'))
+    })
+
     it('relays error answers of the holder unchanged', async () => {
       const line = lines[0]!
       const res = await onInstanceHost(line.other, line, 'GET', '/group/120363000000000000@g.us/metadata')
