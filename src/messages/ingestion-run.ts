@@ -147,7 +147,12 @@ export function createMessageRuns(deps: {
                 instanceId,
                 phone: contactPhone,
                 jid: isGroup ? event.senderJid : event.chatJid,
-                lid: event.senderLid ?? null,
+                // Our own message's sender LID is ours, not the contact's.
+                lid: incoming
+                  ? (event.senderLid ?? null)
+                  : isLidJid(event.chatJid)
+                    ? lidOf(event.chatJid)
+                    : null,
                 pushName: incoming ? (event.pushName ?? null) : null,
                 at,
               }

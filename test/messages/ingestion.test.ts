@@ -218,4 +218,36 @@ describe(`ingestion of what WhatsApp reports, on ${TEST_DB}`, () => {
     ])
     expect(await conversation(dora)).toMatchObject({ unread_count: 2, last_whatsapp_id: later.id })
   })
+
+  it("keeps a contact's own LID: our message's sender LID is ours, a LID chat names the contact", async () => {
+    const ours = '900000000001@lid'
+    const eva = '15552221005'
+    const lid = (phone: string) =>
+      db()
+        .selectFrom('contacts')
+        .select('lid')
+        .where('instance_id', '=', instance.id)
+        .where('phone_number', '=', phone)
+        .executeTakeFirstOrThrow()
+    const sent: MessageEvent = {
+      direction: 'out',
+      id: nextId(),
+      chatJid: jid(eva),
+      senderJid: jid(instance.phone),
+      senderLid: ours,
+      fromMe: true,
+      timestamp: Date.now(),
+      type: 'text',
+      text: 'sent from the phone',
+      isGroup: false,
+    }
+    burst([['message', sent]])
+    await eventually(async () => expect(await message(sent.id)).toHaveLength(1))
+    expect((await lid(eva)).lid).toBeNull()
+
+    const theirs = incoming(eva, 'hi', { senderLid: '900000000005@lid' })
+    burst([['message', theirs]])
+    await eventually(async () => expect(await message(theirs.id)).toHaveLength(1))
+    expect((await lid(eva)).lid).toBe('900000000005@lid')
+  })
 })
