@@ -17,20 +17,23 @@ async function run(label: string, env: Record<string, string>): Promise<number> 
     })
     const token = registered.body.data.token as string
     const auth = { authorization: `Bearer ${token}` }
-    const rows = await measureRounds([
-      { name: 'bare Fastify JSON route', url: `${target.bareUrl}/bare` },
-      {
-        name: 'GET /auth/me (authenticated)',
-        url: `${target.appUrl}/api/v1/auth/me`,
-        options: { headers: auth },
-      },
-      {
-        name: 'GET /auth/sessions',
-        url: `${target.appUrl}/api/v1/auth/sessions`,
-        options: { headers: auth },
-      },
-      { name: 'GET /health', url: `${target.appUrl}/health` },
-    ])
+    const rows = await measureRounds(
+      [
+        { name: 'bare Fastify JSON route', url: `${target.bareUrl}/bare` },
+        {
+          name: 'GET /auth/me (authenticated)',
+          url: `${target.appUrl}/api/v1/auth/me`,
+          options: { headers: auth },
+        },
+        {
+          name: 'GET /auth/sessions',
+          url: `${target.appUrl}/api/v1/auth/sessions`,
+          options: { headers: auth },
+        },
+        { name: 'GET /health', url: `${target.appUrl}/health` },
+      ],
+      5,
+    )
     const bare = rows[0]!
     printTable(`HTTP on ${label}`, rows, bare)
     return rows[1]!.requestsPerSecond / bare.requestsPerSecond
@@ -39,7 +42,7 @@ async function run(label: string, env: Record<string, string>): Promise<number> 
   }
 }
 
-/** Bare Fastify JSON route vs. the real endpoints, in one run (the median of three rounds each); target: GET /auth/me ≥ 50 % of bare on SQLite. */
+/** Bare Fastify JSON route vs. the real endpoints, in one run (the median of five rounds each); target: GET /auth/me ≥ 50 % of bare on SQLite. */
 export async function benchAuth(): Promise<void> {
   const ratio = await run('SQLite', {})
   console.log(
