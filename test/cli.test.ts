@@ -1,38 +1,23 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import net from 'node:net'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from './helpers/database.js'
-import { httpRequest } from './helpers/http.js'
+import { freePort, ServerProcess, serverEnv } from './helpers/server-process.js'
 
 const run = promisify(execFile)
 const BIN = 'bin/zapini.js'
 
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 describe('zapini command line', () => {
   let testDb: TestDatabase
   let env: NodeJS.ProcessEnv
-  let server: ChildProcess | null = null
+  let server: ServerProcess | null = null
 
   beforeAll(async () => {
     testDb = await createTestDatabase()
-    env = {
-      PATH: process.env['PATH'],
-      DATABASE_URL: testDb.url,
-      APP_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'silent',
-    }
+    env = serverEnv(testDb.url, { LOG_LEVEL: 'silent' })
   })
   afterAll(async () => {
-    server?.kill('SIGKILL')
+    await server?.stop('SIGKILL')
     await testDb.dispose()
   })
 
@@ -55,26 +40,15 @@ describe('zapini command line', () => {
     ).stdout.trim()
     expect(token).toMatch(/^\d+\|[A-Za-z0-9]{40}$/)
 
-    const port = await freePort()
-    server = spawn(process.execPath, [BIN, 'serve'], {
-      env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-    })
-    const base = `http://127.0.0.1:${port}`
-    let health = null
-    for (let i = 0; i < 100 && !health; i++) {
-      health = await httpRequest(base, 'GET', '/health').catch(() => null)
-      if (!health) await new Promise((r) => setTimeout(r, 100))
-    }
-    expect(health?.status).toBe(200)
-    const me = await httpRequest(base, 'GET', '/api/v1/auth/me', { token })
+    server = new ServerProcess('the server', env, await freePort())
+    await server.ready()
+    const me = await server.request('GET', '/auth/me', { token })
     expect(me.status).toBe(200)
     expect(me.body.data.user.email).toBe('ops@example.com')
-    const sessions = await httpRequest(base, 'GET', '/api/v1/auth/sessions', { token })
+    const sessions = await server.request('GET', '/auth/sessions', { token })
     expect(sessions.body.data.sessions[0].name).toBe('deploy')
 
-    const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)))
-    server.kill('SIGTERM')
-    expect(await exited).toBe(0)
+    expect(await server.stop('SIGTERM')).toBe(0)
     server = null
   })
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import net from 'node:net'
+import type net from 'node:net'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
@@ -10,6 +10,7 @@ import { createCipher } from '../../src/lib/secrets.js'
 import { createEngineFactory, type EngineFactoryOptions } from '../../src/services.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
 import { type HttpResponse, httpRequest, type RequestOptions } from '../helpers/http.js'
+import { freePort } from '../helpers/server-process.js'
 import { eventually } from '../helpers/wait.js'
 import { startSimulator, textOf, trustSimulator, type WaSimulator } from '../wa-sim/index.js'
 
@@ -71,15 +72,6 @@ async function register(app: App): Promise<string> {
   })
   expect(res.status).toBe(201)
   return res.body.data.token
-}
-
-/** A port on loopback that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 describe('Baileys instances against the WhatsApp simulator', () => {
@@ -180,7 +172,7 @@ describe('a Baileys instance that cannot reach WhatsApp', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase()
     app = await startApp(testDb.database, testDb.url, {
-      waWebSocketUrl: `ws://127.0.0.1:${await closedPort()}/ws/chat`,
+      waWebSocketUrl: `ws://127.0.0.1:${await freePort()}/ws/chat`,
       connectTimeoutMs: 500,
     })
     token = await register(app)

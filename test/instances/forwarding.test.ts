@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -7,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FORWARDED_HEADER } from '../../src/http/forward.js'
 import { createTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database.js'
 import { httpRequest, type RequestOptions } from '../helpers/http.js'
+import { freePort, ServerProcess, serverEnv } from '../helpers/server-process.js'
 import { eventually } from '../helpers/wait.js'
 import { disposeQuietly } from './sandbox-app.js'
-import { freePort, ServerProcess } from './server-process.js'
 
 const FORWARD_TIMEOUT_MS = 1500
 
@@ -69,28 +68,15 @@ describe.skipIf(TEST_DB !== 'postgres')(
     beforeAll(async () => {
       testDb = await createTestDatabase()
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-forwarding-'))
-      env = {
-        PATH: process.env['PATH'],
-        DATABASE_URL: testDb.url,
+      env = serverEnv(testDb.url, {
         DATA_DIR: dataDir,
-        APP_KEY: randomBytes(32).toString('base64'),
         LOG_LEVEL: 'info',
         RATE_LIMIT_MAX: '0',
         DEFAULT_ENGINE: 'sandbox',
-      }
-      const [a, b] = await Promise.all([start('A'), start('B')])
-      const password = 'correct horse battery'
-      const registered = await a!.request('POST', '/auth/register', {
-        body: {
-          name: 'Owner',
-          email: 'forwarding@example.com',
-          password,
-          password_confirmation: password,
-          terms_accepted: true,
-        },
       })
-      expect(registered.status).toBe(201)
-      token = registered.body.data.token
+      const [a, b] = await Promise.all([start('A'), start('B')])
+      const owner = { name: 'Owner', email: 'forwarding@example.com', password: 'correct horse battery' }
+      token = (await a!.register(owner)).token
 
       // An instance is held where it was created: one on each process.
       for (const [i, server] of [a!, b!].entries()) {

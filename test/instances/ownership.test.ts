@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database.js'
+import { freePort, ServerProcess, serverEnv } from '../helpers/server-process.js'
 import { eventually } from '../helpers/wait.js'
 import { disposeQuietly } from './sandbox-app.js'
-import { freePort, ServerProcess } from './server-process.js'
 
 /** The bound the design promises for a crashed process's instances to come back elsewhere. */
 const TAKEOVER_MS = 30_000
@@ -54,15 +53,12 @@ describe.skipIf(TEST_DB !== 'postgres')(
       testDb = await createTestDatabase()
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-ownership-'))
       // The lease settings are the defaults: the 30 s bound is asserted as production runs.
-      env = {
-        PATH: process.env['PATH'],
-        DATABASE_URL: testDb.url,
+      env = serverEnv(testDb.url, {
         DATA_DIR: dataDir,
-        APP_KEY: randomBytes(32).toString('base64'),
         LOG_LEVEL: 'info',
         RATE_LIMIT_MAX: '0',
         DEFAULT_ENGINE: 'sandbox',
-      }
+      })
     })
     afterAll(async () => {
       for (const server of servers) await server.stop('SIGKILL')
@@ -87,18 +83,11 @@ describe.skipIf(TEST_DB !== 'postgres')(
 
     it('splits the instances, never opens one twice, and takes over those of a killed process within 30 s', async () => {
       const a = await start('A')
-      const password = 'correct horse battery'
-      const registered = await a.request('POST', '/auth/register', {
-        body: {
-          name: 'Owner',
-          email: 'cluster@example.com',
-          password,
-          password_confirmation: password,
-          terms_accepted: true,
-        },
+      const { token } = await a.register({
+        name: 'Owner',
+        email: 'cluster@example.com',
+        password: 'correct horse battery',
       })
-      expect(registered.status).toBe(201)
-      const token = registered.body.data.token as string
 
       // Six linked instances, all on A: each is held where it was created.
       const uuids: string[] = []

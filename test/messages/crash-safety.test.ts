@@ -1,16 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, TEST_DB, type TestDatabase } from '../helpers/database.js'
-import { httpRequest, type RequestOptions } from '../helpers/http.js'
+import { freePort, ServerProcess, serverEnv } from '../helpers/server-process.js'
 import { eventually } from '../helpers/wait.js'
 
-const BIN = 'bin/zapini.js'
 const TOTAL = 1_000
 const BATCH = 50
 /**
@@ -19,60 +15,6 @@ const BATCH = 50
  */
 const KILL_AFTER = 100
 const KILL_LATEST = 600
-
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-/** `zapini serve` as its own process, as production runs it. */
-class ServerProcess {
-  readonly base: string
-  private readonly child: ChildProcess
-  private output = ''
-
-  constructor(env: NodeJS.ProcessEnv, port: number) {
-    this.base = `http://127.0.0.1:${port}`
-    this.child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: this.base },
-    })
-    const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-20_000)
-    }
-    this.child.stdout?.on('data', keep)
-    this.child.stderr?.on('data', keep)
-  }
-
-  async ready(): Promise<void> {
-    await eventually(
-      async () => {
-        if (this.child.exitCode !== null) throw new Error(`the server exited:\n${this.output}`)
-        expect((await httpRequest(this.base, 'GET', '/health')).status).toBe(200)
-      },
-      30_000,
-      100,
-    )
-  }
-
-  request(method: string, path: string, options?: RequestOptions) {
-    return httpRequest(this.base, method, path, options)
-  }
-
-  /** Ends the process: SIGKILL is a crash, nothing gets to clean up. */
-  async stop(signal: NodeJS.Signals): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    const exited = new Promise((resolve) => this.child.once('exit', resolve))
-    this.child.kill(signal)
-    await exited
-  }
-
-  get log(): string {
-    return this.output
-  }
-}
 
 describe(`crash safety of the outgoing queue (${TEST_DB})`, () => {
   let testDb: TestDatabase
@@ -89,14 +31,7 @@ describe(`crash safety of the outgoing queue (${TEST_DB})`, () => {
       await sql`alter database ${sql.id(name)} set synchronous_commit = off`.execute(testDb.database.db)
     }
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-crash-'))
-    env = {
-      PATH: process.env['PATH'],
-      DATABASE_URL: testDb.url,
-      DATA_DIR: dataDir,
-      APP_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '0',
-    }
+    env = serverEnv(testDb.url, { DATA_DIR: dataDir, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0' })
   })
   afterAll(async () => {
     for (const server of servers) await server.stop('SIGKILL')
@@ -105,7 +40,7 @@ describe(`crash safety of the outgoing queue (${TEST_DB})`, () => {
   })
 
   async function start(port: number): Promise<ServerProcess> {
-    const server = new ServerProcess(env, port)
+    const server = new ServerProcess('the server', env, port)
     servers.push(server)
     await server.ready()
     return server
@@ -117,19 +52,12 @@ describe(`crash safety of the outgoing queue (${TEST_DB})`, () => {
   it('sends every one of 1,000 queued messages exactly once through a SIGKILL and a restart', async () => {
     const port = await freePort()
     const first = await start(port)
-    const password = 'correct horse battery'
-    const registered = await first.request('POST', '/api/v1/auth/register', {
-      body: {
-        name: 'Owner',
-        email: 'crash@example.com',
-        password,
-        password_confirmation: password,
-        terms_accepted: true,
-      },
+    const { token } = await first.register({
+      name: 'Owner',
+      email: 'crash@example.com',
+      password: 'correct horse battery',
     })
-    expect(registered.status).toBe(201)
-    const token = registered.body.data.token as string
-    const created = await first.request('POST', '/api/v1/instances', {
+    const created = await first.request('POST', '/instances', {
       token,
       body: {
         name: 'Crash',
@@ -142,16 +70,16 @@ describe(`crash safety of the outgoing queue (${TEST_DB})`, () => {
     expect(created.status).toBe(201)
     const { uuid, id: instanceId } = created.body.data as { uuid: string; id: number }
     await eventually(async () => {
-      const qr = await first.request('GET', `/api/v1/instances/${uuid}/qr`, { token })
+      const qr = await first.request('GET', `/instances/${uuid}/qr`, { token })
       expect(qr.body.data.status).toBe('qr_ready')
     }, 10_000)
-    const scanned = await first.request('POST', `/api/v1/sandbox/instances/${uuid}/scan`, {
+    const scanned = await first.request('POST', `/sandbox/instances/${uuid}/scan`, {
       token,
       body: { phone_number: '15550001111' },
     })
     expect(scanned.status).toBe(200)
     await eventually(async () => {
-      const res = await first.request('GET', `/api/v1/instances/${uuid}`, { token })
+      const res = await first.request('GET', `/instances/${uuid}`, { token })
       expect(res.body.data.status).toBe('connected')
     }, 10_000)
 
@@ -166,12 +94,12 @@ describe(`crash safety of the outgoing queue (${TEST_DB})`, () => {
 
     // Queued while the instance is disconnected (its session kept), so that all 1,000 wait in the
     // queue when it reconnects and starts sending them.
-    expect((await first.request('POST', `/api/v1/instances/${uuid}/disconnect`, { token })).status).toBe(200)
+    expect((await first.request('POST', `/instances/${uuid}/disconnect`, { token })).status).toBe(200)
     const queued: string[] = []
     for (let start = 0; start < TOTAL; start += BATCH) {
       const batch = await Promise.all(
         Array.from({ length: BATCH }, (_, i) =>
-          first.request('POST', '/api/v1/messages/send', {
+          first.request('POST', '/messages/send', {
             token,
             body: {
               instance_id: uuid,
@@ -188,7 +116,7 @@ describe(`crash safety of the outgoing queue (${TEST_DB})`, () => {
     }
     expect(new Set(queued).size).toBe(TOTAL)
     expect(await recorded()).toBe(0)
-    expect((await first.request('POST', `/api/v1/instances/${uuid}/reconnect`, { token })).status).toBe(200)
+    expect((await first.request('POST', `/instances/${uuid}/reconnect`, { token })).status).toBe(200)
 
     // Accepted by WhatsApp (in the record) while still pending in the queue.
     const inFlight = async () =>

@@ -1,15 +1,30 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import net from 'node:net'
 import { expect } from 'vitest'
-import { httpRequest, type RequestOptions } from '../helpers/http.js'
-import { eventually } from '../helpers/wait.js'
+import { httpRequest, type RequestOptions } from './http.js'
+import { eventually } from './wait.js'
 
+/** A port on loopback that nothing listens on (at the moment it is answered). */
 export async function freePort(): Promise<number> {
   const server = net.createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as net.AddressInfo
   await new Promise((resolve) => server.close(resolve))
   return port
+}
+
+/**
+ * The environment of a spawned server: PATH, its database and a fresh APP_KEY, then `settings`.
+ * Nothing else of the test's own environment reaches the process.
+ */
+export function serverEnv(databaseUrl: string, settings: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'],
+    DATABASE_URL: databaseUrl,
+    APP_KEY: randomBytes(32).toString('base64'),
+    ...settings,
+  }
 }
 
 /** One line of a server's log where an instance's (sandbox) connection opened or closed. */
@@ -19,7 +34,11 @@ export interface Holding {
   open: boolean
 }
 
-/** `zapini serve` as its own process, as production runs it, with its log kept line by line. */
+/**
+ * `zapini serve` as its own process, as production runs it, on `port` of loopback (PORT, HOST and
+ * PUBLIC_URL are set over `env`). Its last output is kept for error messages, and its log is read
+ * line by line for the sandbox connections it opens and closes (`holdings`; at LOG_LEVEL info).
+ */
 export class ServerProcess {
   readonly base: string
   readonly holdings: Holding[] = []
@@ -69,6 +88,7 @@ export class ServerProcess {
     }
   }
 
+  /** Waits until /health answers 200; fails at once, with the output, if the process ended. */
   async ready(): Promise<void> {
     await eventually(
       async () => {
@@ -80,8 +100,18 @@ export class ServerProcess {
     )
   }
 
+  /** A request to the API: `path` is below /api/v1. */
   request(method: string, path: string, options?: RequestOptions) {
     return httpRequest(this.base, method, `/api/v1${path}`, options)
+  }
+
+  /** Registers a new tenant with its admin (201 or an error). */
+  async register(user: { name: string; email: string; password: string }) {
+    const res = await this.request('POST', '/auth/register', {
+      body: { ...user, password_confirmation: user.password, terms_accepted: true },
+    })
+    if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`)
+    return { token: res.body.data.token as string, tenantId: res.body.data.user.tenant.id as number }
   }
 
   /** Whether this process holds the instance's connection, and in which state (from its engine). */
@@ -91,11 +121,15 @@ export class ServerProcess {
     return res.body.data.realtime.checked ? res.body.data.realtime.engine_status : null
   }
 
-  async stop(signal: NodeJS.Signals): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    const exited = new Promise((resolve) => this.child.once('exit', resolve))
+  /**
+   * Ends the process (SIGKILL is a crash: nothing gets to clean up) and answers its exit code,
+   * null when a signal ended it.
+   */
+  async stop(signal: NodeJS.Signals): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode
+    const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)))
     this.child.kill(signal)
-    await exited
+    return exited
   }
 
   get log(): string {
