@@ -82,7 +82,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  registerErrorHandling(app, { forwardTimeoutMs: config.internal.timeoutMs })
+  registerErrorHandling(app, {
+    forwardTimeoutMs: config.internal.timeoutMs,
+    forwardingSeal: services.forwardingSeal,
+  })
   // A request with no body where the route takes one is validated as `{}`, so that clients get
   // "the X field is required" for each field rather than a bare "body must be object".
   app.addHook('onRoute', (route) => {
@@ -94,7 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // @fastify/cors allows only GET, HEAD and POST unless told; the API uses every method.
   await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] })
   await registerOpenApi(app, config.publicUrl, VERSION)
-  await registerRateLimits(app, config.rateLimit)
+  await registerRateLimits(app, config.rateLimit, services.forwardingSeal)
   registerAuthentication(app, config.instanceBaseDomain, {
     userToken: (token) => auth.resolveToken(token),
     instanceToken: (token) => instanceTokens.resolve(token),

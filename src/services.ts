@@ -23,6 +23,7 @@ import type { AuthStateStore, Engine } from './engine/types.js'
 import { createEventDispatcher } from './events/outbox.js'
 import { createPgWakeup } from './events/pg-wakeup.js'
 import { createGroupService } from './groups/service.js'
+import { createForwardingSeal } from './http/forward.js'
 import { createInstanceService, type InstanceUsage } from './instances/service.js'
 import { createSupervisor, type EngineFactory, type InstanceRow } from './instances/supervisor.js'
 import { createInstanceTokens } from './instances/tokens.js'
@@ -151,12 +152,13 @@ export function createServices(deps: AppDeps) {
         return ingestion.contact(instance.id, data as EngineEvents['contact'])
     }
   })
+  const appKey = resolveAppKey(config.appKey, config.dataDir)
   const media = createMediaModule({
     db,
     clock,
     logger: deps.logger,
     config,
-    appKey: resolveAppKey(config.appKey, config.dataDir),
+    appKey,
     engineOf: (instanceId) => supervisor.local(instanceId),
     fetch: deps.mediaFetch,
   })
@@ -298,6 +300,7 @@ export function createServices(deps: AppDeps) {
 
   return {
     clock,
+    forwardingSeal: createForwardingSeal(appKey),
     aiSettings,
     kanban,
     calendar,

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AppError, type ErrorCode } from './errors.js'
-import { HeldElsewhere, relay } from './forward.js'
+import { type ForwardingSeal, HeldElsewhere, relay } from './forward.js'
 
 interface AjvError {
   keyword: string
@@ -93,12 +93,18 @@ function fromFastify(error: FastifyError): AppError | null {
  * that needs an instance held by another process is forwarded there (`HeldElsewhere`) and its
  * answer relayed; one that cannot be forwarded is a 503 in the same envelope.
  */
-export function registerErrorHandling(app: FastifyInstance, options: { forwardTimeoutMs: number }): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  options: { forwardTimeoutMs: number; forwardingSeal: ForwardingSeal },
+): void {
   app.setErrorHandler(async (raw: FastifyError | AppError, request, reply) => {
     let error = raw instanceof AppError ? raw : fromFastify(raw)
     if (error instanceof HeldElsewhere) {
       try {
-        return await relay(request, reply, error.address, options.forwardTimeoutMs)
+        return await relay(request, reply, error.address, {
+          timeoutMs: options.forwardTimeoutMs,
+          seal: options.forwardingSeal,
+        })
       } catch (failure) {
         // relay() answers its own failures as AppErrors; anything else is a bug, logged as one.
         if (!(failure instanceof AppError)) request.log.error({ err: failure }, 'forwarding failed')

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -12,6 +13,47 @@ export const FORWARDED_HEADER = 'x-zapini-forwarded'
 /** Whether the request came from another process of this server (see `FORWARDED_HEADER`). */
 export function wasForwarded(request: FastifyRequest): boolean {
   return request.headers[FORWARDED_HEADER] !== undefined
+}
+
+/** How long a forwarded request's mark is good for: clocks of one cluster agree this well. */
+const SEAL_SECONDS = 60
+
+/**
+ * Proves that a request was forwarded by a process of this server, for the client it names: the
+ * mark is signed with a key derived from APP_KEY, which every process of one server shares, and
+ * is good for a minute. The rate limits, already applied where the request arrived, let such a
+ * request through. A mark anyone else writes proves nothing.
+ */
+export interface ForwardingSeal {
+  /** The value of `FORWARDED_HEADER` for a request from `clientIp`. */
+  seal(clientIp: string, method: string, url: string): string
+  /** The client address a genuine, fresh mark on this request vouches for; null otherwise. */
+  clientOf(request: FastifyRequest): string | null
+}
+
+export function createForwardingSeal(appKeyBase64: string, now: () => number = Date.now): ForwardingSeal {
+  const key = createHmac('sha256', Buffer.from(appKeyBase64, 'base64'))
+    .update('zapini request forwarding')
+    .digest()
+  const sign = (at: number, ip: string, method: string, url: string) =>
+    createHmac('sha256', key).update(`${at}\n${ip}\n${method}\n${url}`).digest('base64url')
+  return {
+    seal(clientIp, method, url) {
+      const at = Math.floor(now() / 1000)
+      return `t=${at};ip=${clientIp};sig=${sign(at, clientIp, method, url)}`
+    },
+    clientOf(request) {
+      const mark = request.headers[FORWARDED_HEADER]
+      if (typeof mark !== 'string') return null
+      const parts = /^t=(\d{1,12});ip=([0-9A-Fa-f.:]{1,64});sig=([A-Za-z0-9_-]{43})$/.exec(mark)
+      if (!parts) return null
+      const at = Number(parts[1])
+      if (Math.abs(now() / 1000 - at) > SEAL_SECONDS) return null
+      const expected = Buffer.from(sign(at, parts[2]!, request.method, request.originalUrl))
+      const given = Buffer.from(parts[3]!)
+      return given.length === expected.length && timingSafeEqual(given, expected) ? parts[2]! : null
+    },
+  }
 }
 
 /**
@@ -69,11 +111,12 @@ export async function relay(
   request: FastifyRequest,
   reply: FastifyReply,
   address: string,
-  timeoutMs: number,
+  options: { timeoutMs: number; seal: ForwardingSeal },
 ): Promise<FastifyReply> {
+  const { timeoutMs } = options
   const target = new URL(address)
   const headers = endToEnd(request.headers)
-  headers[FORWARDED_HEADER] = '1'
+  headers[FORWARDED_HEADER] = options.seal.seal(request.ip, request.method, request.originalUrl)
   const peer = request.socket.remoteAddress
   if (peer) {
     const before = request.headers['x-forwarded-for']

@@ -1,8 +1,9 @@
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { sha256 } from '../lib/secrets.js'
 import { bearerOf } from './authenticate.js'
 import { AppError } from './errors.js'
+import type { ForwardingSeal } from './forward.js'
 
 function exceeded(_request: unknown, context: { after: string; ttl: number }) {
   const retryAfter = Math.max(1, Math.ceil(context.ttl / 1000))
@@ -21,14 +22,19 @@ function exceeded(_request: unknown, context: { after: string; ttl: number }) {
 export async function registerRateLimits(
   app: FastifyInstance,
   limits: { max: number; windowSeconds: number; tokenMax: number },
+  forwarding: ForwardingSeal,
 ): Promise<void> {
   const timeWindow = limits.windowSeconds * 1000
+  // A request another process of this server forwarded was counted, for its client, where it
+  // arrived; counted again here, a whole cluster's traffic would land on that process's address.
+  const forwardedByUs = (request: FastifyRequest) => forwarding.clientOf(request) !== null
   if (limits.max > 0) {
     await app.register(rateLimit, {
       global: true,
       max: limits.max,
       timeWindow,
       keyGenerator: (request) => request.ip,
+      allowList: (request) => forwardedByUs(request),
       errorResponseBuilder: exceeded,
     })
   }
@@ -39,7 +45,7 @@ export async function registerRateLimits(
       timeWindow,
       nameSpace: 'token-ratelimit-',
       // Requests without a token are covered by the per-IP limit alone.
-      allowList: (request) => bearerOf(request) === null,
+      allowList: (request) => bearerOf(request) === null || forwardedByUs(request),
       keyGenerator: (request) => sha256(bearerOf(request) ?? ''),
       errorResponseBuilder: exceeded,
     })
