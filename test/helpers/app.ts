@@ -1,4 +1,7 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import pino from 'pino'
 import { type AppDeps, buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
@@ -52,10 +55,23 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const testDb = options.databaseUrl
     ? { url: options.databaseUrl, ...closing(openDatabase(options.databaseUrl, { poolSize: 5 })) }
     : await createTestDatabase()
+  // Files (media) go beside the database, never into the checkout's ./data; a restart on the
+  // same database finds them again.
+  const dataDir =
+    options.env?.['DATA_DIR'] ??
+    path.join(
+      os.tmpdir(),
+      `zapini-test-data-${createHash('sha256').update(testDb.url).digest('hex').slice(0, 16)}`,
+    )
+  const ownsDataDir = options.env?.['DATA_DIR'] === undefined && options.databaseUrl === undefined
+  const removeDataDir = () => {
+    if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+  }
   const config = loadConfig({
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     PUBLIC_URL: 'http://localhost',
     DATABASE_URL: testDb.url,
+    DATA_DIR: dataDir,
     APP_KEY: randomBytes(32).toString('base64'),
     RATE_LIMIT_MAX: '0',
     ...options.env,
@@ -101,8 +117,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     async close() {
       await app.close()
       await (options.keepDatabase ? testDb.database.close() : testDb.dispose())
+      if (!options.keepDatabase) removeDataDir()
     },
-    dropDatabase: () => testDb.dispose(),
+    async dropDatabase() {
+      await testDb.dispose()
+      removeDataDir()
+    },
   }
 }
 
