@@ -207,10 +207,13 @@ describe('the supervisor', () => {
         expect(rows.filter((r) => r.owner_id === 'node-b')).toHaveLength(2)
         return rows
       })
-      for (const { id, owner_id } of owners) {
-        expect(Boolean(a.local(id)), `instance ${id}`).toBe(owner_id === 'node-a')
-        expect(Boolean(b.local(id)), `instance ${id}`).toBe(owner_id === 'node-b')
-      }
+      // A lease is claimed in the database first and its engine started right after.
+      await eventually(() => {
+        for (const { id, owner_id } of owners) {
+          expect(Boolean(a.local(id)), `instance ${id}`).toBe(owner_id === 'node-a')
+          expect(Boolean(b.local(id)), `instance ${id}`).toBe(owner_id === 'node-b')
+        }
+      })
       await eventually(async () => {
         const rows = await db().selectFrom('instances').select('status').execute()
         expect(rows.map((r) => r.status)).toEqual(['connected', 'connected', 'connected', 'connected'])
