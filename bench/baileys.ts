@@ -4,18 +4,10 @@
 // BENCH_BAILEYS_INSTANCES sets another count. Each link costs Baileys its prekeys (generated,
 // stored, uploaded), so the run takes minutes.
 import { type ChildProcess, fork } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import pino from 'pino'
-import { loadConfig } from '../src/config.js'
-import { openDatabase } from '../src/db/database.js'
-import { migrateToLatest } from '../src/db/migrate.js'
 import { SandboxNetwork } from '../src/engine/sandbox/index.js'
-import type { UserAuth } from '../src/http/auth-context.js'
-import { createCipher } from '../src/lib/secrets.js'
-import { createEngineFactory, createServices } from '../src/services.js'
+import { createEngineFactory } from '../src/services.js'
+import { benchAccount, benchServices, freshSqliteUrl } from './services.js'
 
 const COUNT = Number(process.env['BENCH_BAILEYS_INSTANCES'] ?? 200)
 /** Instances linking at the same time. */
@@ -146,48 +138,21 @@ async function runZapini(): Promise<void> {
   })
   process.on('disconnect', () => process.exit(1))
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-bench-baileys-'))
-  const databaseUrl = `sqlite:${path.join(dir, 'zapini.db')}`
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    APP_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-    PUBLIC_URL: 'http://localhost',
-  })
-  const database = openDatabase(databaseUrl)
-  await migrateToLatest(database.db)
-  const logger = pino({ level: 'warn' })
-  const services = createServices({
-    config,
-    database,
-    cipher: createCipher(config.appKey!),
-    logger,
-    engineFactory: createEngineFactory({
-      network: new SandboxNetwork(),
-      // Baileys logs every pairing restart (515) as an error; the figures say whether all connected.
-      logger: pino({ level: 'fatal' }),
-      baileysSocket: { waWebSocketUrl: wsUrl, connectTimeoutMs: 30_000 },
-    }),
+  const { database, services, dispose } = await benchServices(freshSqliteUrl('baileys'), {
+    deps: {
+      engineFactory: createEngineFactory({
+        network: new SandboxNetwork(),
+        // Baileys logs every pairing restart (515) as an error; the figures say whether all connected.
+        logger: pino({ level: 'fatal' }),
+        baileysSocket: { waWebSocketUrl: wsUrl, connectTimeoutMs: 30_000 },
+      }),
+    },
   })
   // What the HTTP app starts when it is ready.
   services.dispatcher.start()
   services.sender.start()
   await services.supervisor.start()
-  const user = await services.auth.createAccount({
-    name: 'Bench',
-    email: 'bench@example.com',
-    password: 'bench-password-123',
-    role: 'admin',
-  })
-  const auth: UserAuth = {
-    kind: 'user',
-    tenantId: user.tenant_id,
-    tokenId: 0,
-    instanceId: null,
-    userId: user.id,
-    userName: user.name,
-    role: 'admin',
-  }
+  const auth = await benchAccount(services, 'bench@example.com')
   const rowOf = (id: number) =>
     database.db
       .selectFrom('instances')
@@ -266,8 +231,7 @@ async function runZapini(): Promise<void> {
   const dropped = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none'
   report({ type: 'done', figures: { count, live, connectSeconds, dropped, ready, loaded, after } })
   await services.supervisor.stop().catch(() => {})
-  await database.close().catch(() => {})
-  fs.rmSync(dir, { recursive: true, force: true })
+  await dispose()
   process.exit(0)
 }
 

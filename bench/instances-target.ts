@@ -1,17 +1,8 @@
 // The process under measurement for `bench/instances.ts`: the real services on SQLite (supervisor,
 // sandbox engines, sender, outbox), first with no instance, then with 1,000 connected ones.
 // Run with --expose-gc; prints one line of JSON with the figures.
-import { randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import pino from 'pino'
-import { loadConfig } from '../src/config.js'
-import { openDatabase } from '../src/db/database.js'
-import { migrateToLatest } from '../src/db/migrate.js'
-import type { UserAuth } from '../src/http/auth-context.js'
-import { createCipher } from '../src/lib/secrets.js'
-import { createServices } from '../src/services.js'
+
+import { benchAccount, benchServices, freshSqliteUrl } from './services.js'
 
 const count = Number(process.env['BENCH_INSTANCES'] ?? 1000)
 const gc = (globalThis as { gc?: () => void }).gc
@@ -26,41 +17,12 @@ async function settledMemory(): Promise<{ rss: number; heapUsed: number }> {
   return { rss, heapUsed }
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-bench-instances-'))
-const databaseUrl = `sqlite:${path.join(dir, 'zapini.db')}`
-const config = loadConfig({
-  DATABASE_URL: databaseUrl,
-  APP_KEY: randomBytes(32).toString('base64'),
-  LOG_LEVEL: 'warn',
-  PUBLIC_URL: 'http://localhost',
-})
-const database = openDatabase(databaseUrl)
-await migrateToLatest(database.db)
-const services = createServices({
-  config,
-  database,
-  cipher: createCipher(config.appKey!),
-  logger: pino({ level: 'warn' }),
-})
+const { database, services, dispose } = await benchServices(freshSqliteUrl('instances'))
 // What the HTTP app starts when it is ready.
 services.dispatcher.start()
 services.sender.start()
 await services.supervisor.start()
-const user = await services.auth.createAccount({
-  name: 'Bench',
-  email: 'bench@example.com',
-  password: 'bench-password-123',
-  role: 'admin',
-})
-const auth: UserAuth = {
-  kind: 'user',
-  tenantId: user.tenant_id,
-  tokenId: 0,
-  instanceId: null,
-  userId: user.id,
-  userName: user.name,
-  role: 'admin',
-}
+const auth = await benchAccount(services, 'bench@example.com')
 
 const baseline = await settledMemory()
 const started = Date.now()
@@ -92,6 +54,5 @@ const live = held.filter((id) => services.supervisor.local(id)?.getState().statu
 const after = await settledMemory()
 
 process.stdout.write(`${JSON.stringify({ count, live, connectSeconds, baseline, after })}\n`)
-await database.close().catch(() => {})
-fs.rmSync(dir, { recursive: true, force: true })
+await dispose()
 process.exit(0)

@@ -1,17 +1,8 @@
-import { randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import pino from 'pino'
-import { loadConfig } from '../src/config.js'
-import { openDatabase } from '../src/db/database.js'
-import { migrateToLatest } from '../src/db/migrate.js'
 import type { SandboxEngine } from '../src/engine/sandbox/index.js'
-import { createCipher } from '../src/lib/secrets.js'
-import { createServices } from '../src/services.js'
 import { httpRequest } from '../test/helpers/http.js'
 import { onPostgres } from './databases.js'
 import { measure, printTable, startTarget } from './http.js'
+import { benchAccount, benchServices, freshSqliteUrl } from './services.js'
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -61,33 +52,11 @@ async function benchSend(label: string, env: Record<string, string>): Promise<nu
 
 /** Incoming messages through the sandbox engine into the database, through the real services. */
 async function benchIngestion(label: string, databaseUrl: string, count: number): Promise<number> {
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    APP_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-  })
-  const database = openDatabase(databaseUrl)
-  await migrateToLatest(database.db)
-  const logger = pino({ level: 'warn' })
-  const services = createServices({ config, database, cipher: createCipher(config.appKey!), logger })
+  const { database, services, dispose } = await benchServices(databaseUrl)
   services.dispatcher.start()
   await services.supervisor.start()
   try {
-    const user = await services.auth.createAccount({
-      name: 'B',
-      email: 'ingest@example.com',
-      password: 'bench-password',
-      role: 'admin',
-    })
-    const auth = {
-      kind: 'user' as const,
-      tenantId: user.tenant_id,
-      userId: user.id,
-      userName: 'B',
-      role: 'admin' as const,
-      tokenId: 0,
-      instanceId: null,
-    }
+    const auth = await benchAccount(services, 'ingest@example.com')
     const instance = await services.instances.create(auth, { name: 'ingest', engine: 'sandbox' })
     const engine = services.supervisor.local(instance.id) as SandboxEngine
     await waitFor(async () => engine.getState().qr !== undefined)
@@ -123,7 +92,7 @@ async function benchIngestion(label: string, databaseUrl: string, count: number)
   } finally {
     await services.supervisor.stop()
     await services.dispatcher.stop()
-    await database.close()
+    await dispose()
   }
 }
 
@@ -141,12 +110,10 @@ export async function benchMessages(): Promise<void> {
 
 /** Only the ingestion half of `messages` (`npm run bench -- ingestion`), on both databases. */
 export async function benchIngestionSuite(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-bench-'))
-  const rate = await benchIngestion('SQLite', `sqlite:${path.join(dir, 'zapini.db')}`, 10_000)
+  const rate = await benchIngestion('SQLite', freshSqliteUrl('ingestion'), 10_000)
   console.log(
     `Ingestion on SQLite: ${rate.toFixed(0)} messages/s (target ≥ 3,000/s): ${rate >= 3000 ? 'met' : 'NOT met'}`,
   )
-  fs.rmSync(dir, { recursive: true, force: true })
   await onPostgres('Ingestion', async (url) => {
     await benchIngestion('PostgreSQL', url, 5_000)
   })

@@ -2,7 +2,6 @@
 // side in one process so that both run under the same conditions. Prints its ports as JSON.
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import Fastify from 'fastify'
 import pino from 'pino'
@@ -11,10 +10,10 @@ import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/database.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { createCipher } from '../src/lib/secrets.js'
+import { freshSqliteUrl } from './services.js'
 
-const databaseUrl =
-  process.env['BENCH_DATABASE_URL'] ??
-  `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-bench-')), 'zapini.db')}`
+const ownDatabase = process.env['BENCH_DATABASE_URL'] === undefined
+const databaseUrl = process.env['BENCH_DATABASE_URL'] ?? freshSqliteUrl('http')
 
 const bare = Fastify()
 bare.get('/bare', async () => ({ success: true, data: { hello: 'world' } }))
@@ -44,5 +43,7 @@ process.on('SIGTERM', async () => {
   await app.close()
   await bare.close()
   await database.close()
+  if (ownDatabase)
+    fs.rmSync(path.dirname(databaseUrl.slice('sqlite:'.length)), { recursive: true, force: true })
   process.exit(0)
 })

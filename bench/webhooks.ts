@@ -1,19 +1,10 @@
 // Webhook delivery under load: events appended to the outbox at a steady rate (each in its own
 // transaction, as the ingestion does), delivered through the real dispatcher and deliverer to a
 // receiver on loopback that runs in a worker thread (its own event loop, like a separate server).
-import { randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
-import pino from 'pino'
-import { loadConfig } from '../src/config.js'
-import { openDatabase } from '../src/db/database.js'
-import { migrateToLatest } from '../src/db/migrate.js'
 import { appendEvent } from '../src/events/outbox.js'
-import { createCipher } from '../src/lib/secrets.js'
-import { createServices } from '../src/services.js'
+import { benchAccount, benchServices, freshSqliteUrl } from './services.js'
 
 // BENCH_WEBHOOK_RATE tries other rates, to see where delivery stops keeping up.
 const RATE = Number(process.env['BENCH_WEBHOOK_RATE'] ?? 2000)
@@ -55,39 +46,12 @@ export async function benchWebhooks(): Promise<void> {
       receiver.postMessage('report')
     })
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zapini-bench-webhooks-'))
-  const databaseUrl = `sqlite:${path.join(dir, 'zapini.db')}`
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    APP_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
-  })
-  const database = openDatabase(databaseUrl)
-  await migrateToLatest(database.db)
-  const services = createServices({
-    config,
-    database,
-    cipher: createCipher(config.appKey!),
-    logger: pino({ level: 'warn' }),
+  const { database, services, dispose } = await benchServices(freshSqliteUrl('webhooks'), {
+    env: { WEBHOOK_ALLOW_PRIVATE_URLS: 'true' },
   })
   const { db } = database
   try {
-    const user = await services.auth.createAccount({
-      name: 'Bench',
-      email: 'webhooks@example.com',
-      password: 'bench-password',
-      role: 'admin',
-    })
-    const auth = {
-      kind: 'user' as const,
-      tenantId: user.tenant_id,
-      userId: user.id,
-      userName: 'Bench',
-      role: 'admin' as const,
-      tokenId: 0,
-      instanceId: null,
-    }
+    const auth = await benchAccount(services, 'webhooks@example.com')
     const instance = await services.instances.create(auth, { name: 'bench', engine: 'sandbox' })
     await services.webhooks.put(auth, instance.uuid, {
       webhook_url: `http://127.0.0.1:${port}/hook`,
@@ -115,7 +79,7 @@ export async function benchWebhooks(): Promise<void> {
           }
           await db.transaction().execute((trx) =>
             appendEvent(trx, services.clock, {
-              tenantId: user.tenant_id,
+              tenantId: auth.tenantId,
               instanceId: instance.id,
               instanceUuid: instance.uuid,
               type: 'message.received',
@@ -162,8 +126,7 @@ export async function benchWebhooks(): Promise<void> {
     await services.dispatcher.stop()
     await services.deliverer.stop()
     await services.supervisor.stop()
-    await database.close()
+    await dispose()
     await receiver.terminate()
-    fs.rmSync(dir, { recursive: true, force: true })
   }
 }
