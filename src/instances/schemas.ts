@@ -101,10 +101,12 @@ const Count = (description: string) => Type.Integer({ minimum: 0, description })
 
 /** Days, weeks (from Monday) and months start at 00:00 UTC. */
 export const Stats = Type.Object({
-  messages_sent_today: Count('Messages queued today through the API: the daily quota used'),
+  messages_sent_today: Count(
+    'Messages sent today through the API, queued or direct: the daily quota used (days start at 00:00 UTC)',
+  ),
   remaining_quota: Count('Messages the instance may still queue today'),
   daily_limit: Type.Integer(),
-  messages_this_week: Count('Messages sent and received since Monday'),
+  messages_this_week: Count('Messages sent and received since Monday, 00:00 UTC'),
   messages_this_month: Count('Messages sent and received since the 1st of the month'),
   messages_received_today: Count('Messages received today'),
   conversations_count: Count('Conversations of the instance'),
