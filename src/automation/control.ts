@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { bool } from '../db/dialect.js'
+import { preparedQuery } from '../db/prepared.js'
 import type { DB } from '../db/schema.js'
 import { type AuthContext, actorName } from '../http/auth-context.js'
 import { AppError, notFound } from '../http/errors.js'
@@ -20,6 +21,14 @@ const MAX_BULK = 100
  */
 export function createAutomationControl(deps: { db: Kysely<DB>; clock: Clock }) {
   const { db, clock } = deps
+  // Asked before every manual send; on SQLite answered from memory until a flow or integration changes.
+  const activeAutomation = preparedQuery(
+    db,
+    (instanceId: number) => repo.activeAutomationQuery(db, instanceId),
+    1,
+    { cacheUntilChangeOf: ['automation_flows', 'automation_integrations'] },
+  )
+  const hasActiveAutomation = async (instanceId: number) => (await activeAutomation(instanceId)).length > 0
 
   async function find(auth: AuthContext, ref: string): Promise<ConversationRow> {
     const parsed = parseEntityRef(ref)
@@ -32,7 +41,7 @@ export function createAutomationControl(deps: { db: Kysely<DB>; clock: Clock }) 
   async function statusOf(
     row: Pick<ConversationRow, 'instance_id' | 'automation_paused'>,
   ): Promise<AutomationStatus> {
-    if (!(await repo.hasActiveAutomation(db, row.instance_id))) return 'none'
+    if (!(await hasActiveAutomation(row.instance_id))) return 'none'
     return bool(row.automation_paused) ? 'paused' : 'active'
   }
 
@@ -121,6 +130,7 @@ export function createAutomationControl(deps: { db: Kysely<DB>; clock: Clock }) 
   return {
     find,
     statusOf,
+    hasActiveAutomation,
 
     async get(auth: AuthContext, ref: string) {
       return view(await find(auth, ref))
@@ -161,6 +171,8 @@ export function createAutomationControl(deps: { db: Kysely<DB>; clock: Clock }) 
 
     /** The same check for a send named by its chat (the direct endpoints). */
     async assertManualSendAllowedToChat(instanceId: number, chatJid: string): Promise<void> {
+      // Most instances have no automation: then the conversation need not be read at all.
+      if (!(await hasActiveAutomation(instanceId))) return
       const row = await db
         .selectFrom('conversations')
         .select('id')

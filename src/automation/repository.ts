@@ -119,24 +119,21 @@ export async function deleteIntegration(db: Db, id: number): Promise<void> {
   await db.deleteFrom('automation_integrations').where('id', '=', id).execute()
 }
 
-/** Whether the instance has any active flow or integration. */
-export async function hasActiveAutomation(db: Db, instanceId: number): Promise<boolean> {
-  const flow = await db
+/** A row if the instance has an active flow or integration, none otherwise. */
+export function activeAutomationQuery(db: Db, instanceId: number) {
+  return db
     .selectFrom('automation_flows')
     .select('id')
     .where('instance_id', '=', instanceId)
     .where('is_active', '=', true)
+    .unionAll(
+      db
+        .selectFrom('automation_integrations')
+        .select('id')
+        .where('instance_id', '=', instanceId)
+        .where('is_active', '=', true),
+    )
     .limit(1)
-    .executeTakeFirst()
-  if (flow) return true
-  const integration = await db
-    .selectFrom('automation_integrations')
-    .select('id')
-    .where('instance_id', '=', instanceId)
-    .where('is_active', '=', true)
-    .limit(1)
-    .executeTakeFirst()
-  return integration !== undefined
 }
 
 export async function waitingRun(db: Db, conversationId: number) {

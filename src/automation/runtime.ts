@@ -353,7 +353,7 @@ export function createAutomationRuntime(deps: {
       const hasAutomation = (instanceId: number) => {
         let answer = asked.get(instanceId)
         if (!answer) {
-          answer = repo.hasActiveAutomation(db, instanceId)
+          answer = control.hasActiveAutomation(instanceId)
           asked.set(instanceId, answer)
         }
         return answer

@@ -1,6 +1,5 @@
 import type { Insertable, Kysely, Updateable } from 'kysely'
 import type { DB } from '../db/schema.js'
-import type { EntityRef } from '../lib/ids.js'
 import type { InstancesTable } from './table.js'
 
 type Db = Kysely<DB>
@@ -40,11 +39,20 @@ export async function insertInstance(db: Db, row: Insertable<InstancesTable>): P
   return id
 }
 
-export async function findInstance(db: Db, tenantId: number, ref: EntityRef) {
-  const query = db.selectFrom('instances').select(INSTANCE_COLUMNS).where('tenant_id', '=', tenantId)
-  return (
-    'id' in ref ? query.where('id', '=', ref.id) : query.where('uuid', '=', ref.uuid)
-  ).executeTakeFirst()
+export function instanceByIdQuery(db: Db, tenantId: number, id: number) {
+  return db
+    .selectFrom('instances')
+    .select(INSTANCE_COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+}
+
+export function instanceByUuidQuery(db: Db, tenantId: number, uuid: string) {
+  return db
+    .selectFrom('instances')
+    .select(INSTANCE_COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('uuid', '=', uuid)
 }
 
 export async function findInstanceById(db: Db, id: number) {

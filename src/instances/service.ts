@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import QRCode from 'qrcode'
 import { bool, parseJson, toJson } from '../db/dialect.js'
+import { preparedQuery } from '../db/prepared.js'
 import type { DB } from '../db/schema.js'
 import { EngineError, type EngineErrorCode } from '../engine/errors.js'
 import type { Engine, EngineKind } from '../engine/types.js'
@@ -82,14 +83,29 @@ export function createInstanceService(deps: {
 }) {
   const { db, clock, supervisor } = deps
   const now = () => clock.now().toISOString()
+  // Every call on an instance looks it up; on SQLite answered from memory until the table changes.
+  const cached = { cacheUntilChangeOf: ['instances'] } as const
+  const byId = preparedQuery(
+    db,
+    (tenantId: number, id: number) => repo.instanceByIdQuery(db, tenantId, id),
+    2,
+    cached,
+  )
+  const byUuid = preparedQuery(
+    db,
+    (tenantId: number, uuid: string) => repo.instanceByUuidQuery(db, tenantId, uuid),
+    2,
+    cached,
+  )
 
   /** The instance named by `ref`, if the caller may see it; 404 otherwise (whoever's it is). */
   async function find(auth: AuthContext, ref: string | EntityRef): Promise<InstanceRow> {
     const parsed = typeof ref === 'string' ? parseEntityRef(ref) : ref
     if (!parsed) throw notFound('Instance')
-    const row = await repo.findInstance(db, auth.tenantId, parsed)
+    const [row] = await ('id' in parsed ? byId(auth.tenantId, parsed.id) : byUuid(auth.tenantId, parsed.uuid))
     if (!row || (auth.instanceId !== null && auth.instanceId !== row.id)) throw notFound('Instance')
-    return row
+    // A copy: the cached row is shared.
+    return { ...row }
   }
 
   function gatewayUrl(id: number): string {
