@@ -37,13 +37,20 @@ async function benchSend(label: string, env: Record<string, string>): Promise<nu
       message: 'Hello from the bench',
     })
     const bare = await measure('bare Fastify JSON route', `${target.bareUrl}/bare`)
+    // For comparison: Fastify's own cost of a POST with the same body (parsing, a bigger reply).
+    const barePost = await measure('bare Fastify POST, same body', `${target.bareUrl}/bare`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      seconds: 3,
+    })
     const send = await measure('POST /messages/send', `${target.appUrl}/api/v1/messages/send`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body,
       seconds: 3,
     })
-    printTable(`Queueing messages on ${label}`, [bare, send], bare)
+    printTable(`Queueing messages on ${label}`, [bare, barePost, send], bare)
     return send.requestsPerSecond / bare.requestsPerSecond
   } finally {
     await target.stop()

@@ -17,6 +17,7 @@ const databaseUrl = process.env['BENCH_DATABASE_URL'] ?? freshSqliteUrl('http')
 
 const bare = Fastify()
 bare.get('/bare', async () => ({ success: true, data: { hello: 'world' } }))
+bare.post('/bare', async (request) => ({ success: true, data: request.body }))
 await bare.listen({ host: '127.0.0.1', port: 0 })
 
 const config = loadConfig({

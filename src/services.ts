@@ -206,11 +206,11 @@ export function createServices(deps: AppDeps) {
   const calendar = createCalendar({ db, clock, contacts, instances, messages, leads: kanban.leads })
 
   const automationControl = createAutomationControl({ db, clock })
-  sendGuards.push((_auth, conversation, source) =>
+  sendGuards.push((_auth, chat, source) =>
     // Only manual sends are held back; the automation's own replies and calendar reminders are not.
     source === 'automation' || source === 'calendar'
       ? Promise.resolve()
-      : automationControl.assertManualSendAllowed(conversation),
+      : automationControl.assertManualSendAllowedToChat(chat.instanceId, chat.chatJid),
   )
   const automationDefinitions = createAutomationDefinitions({ db, clock, cipher, instances })
   const automation = createAutomationRuntime({

@@ -139,11 +139,6 @@ export function createContactService(deps: {
   return {
     find,
 
-    /** Inside the caller's transaction: the contact of a number seen on WhatsApp, created or refreshed. */
-    async seen(trx: Kysely<DB>, input: SeenInput): Promise<number> {
-      return (await seenMany(trx, [input])).get(input.phone)!
-    },
-
     seenMany,
 
     /** The phone number of a contact the caller may see (404 otherwise). */

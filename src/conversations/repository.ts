@@ -75,15 +75,6 @@ export async function ensureConversations(
   return { ids, stale }
 }
 
-export async function findConversationByChat(db: Db, instanceId: number, chatJid: string) {
-  return db
-    .selectFrom('conversations')
-    .select(['id', 'uuid', 'automation_paused', 'is_archived'])
-    .where('instance_id', '=', instanceId)
-    .where('chat_jid', '=', chatJid)
-    .executeTakeFirst()
-}
-
 /** A new message in a conversation: the latest one shown; an incoming one counts as unread and unarchives. */
 export interface RecordedMessage {
   conversationId: number

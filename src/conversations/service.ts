@@ -104,22 +104,9 @@ export function createConversationService(deps: {
   return {
     find,
 
-    /** Inside the caller's transaction: the conversation of a chat, created when new. */
-    async ensure(trx: Kysely<DB>, input: EnsureInput): Promise<number> {
-      return (await ensureMany(trx, [input])).get(input.chatJid)!
-    },
-
     ensureMany,
 
-    /** Inside the caller's transaction: a new message in the conversation (see `recordMessages`). */
-    recordMessage: (
-      trx: Kysely<DB>,
-      conversationId: number,
-      message: Omit<repo.RecordedMessage, 'conversationId'>,
-    ) => repo.recordMessages(trx, [{ conversationId, ...message }]),
-
     recordMessages: repo.recordMessages,
-    findByChat: repo.findConversationByChat,
 
     /** A contact's names changed: its conversations are found by the new ones. */
     contactChanged: (trx: Kysely<DB>, contactId: number) =>

@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery, type Kysely } from 'kysely'
+import { type Compilable, CompiledQuery, type Kysely, SqliteAdapter } from 'kysely'
 import { changeVersionOf, type TableName } from './change-tracker.js'
 import { directReaderOf } from './database.js'
 import type { DB } from './schema.js'
@@ -50,3 +50,42 @@ export function preparedQuery<Args extends unknown[], Row>(
 }
 
 const MAX_CACHED_ARGUMENTS = 10_000
+
+/**
+ * A multi-row statement of one shape (an insert of many rows), compiled once per row count: the
+ * tree of values Kysely builds for a batch costs more than storing it. `build` receives the
+ * executor and rows of placeholder values; the rows given later may hold strings, numbers,
+ * booleans and null, and a column a row lacks is null.
+ */
+export function preparedRows<Out>(
+  columns: readonly string[],
+  build: (db: Kysely<DB>, rows: Record<string, string>[]) => Compilable<Out>,
+) {
+  type Entry = { sql: string; slots: number[]; constants: readonly unknown[]; sqlite: boolean }
+  const compiled = new Map<string, Entry>()
+  const width = columns.length
+  return async (db: Kysely<DB>, rows: Record<string, unknown>[]): Promise<Out[]> => {
+    const sqlite = db.getExecutor().adapter instanceof SqliteAdapter
+    const key = `${sqlite ? 'sqlite' : 'postgres'}:${rows.length}`
+    let entry = compiled.get(key)
+    if (!entry) {
+      const marks = rows.map((_, r) =>
+        Object.fromEntries(columns.map((column, c) => [column, `\u0000row${r * width + c}\u0000`])),
+      )
+      const query = build(db, marks).compile()
+      const slots = query.parameters.map((value) =>
+        typeof value === 'string' && value.startsWith('\u0000row') ? Number(value.slice(4, -1)) : -1,
+      )
+      entry = { sql: query.sql, slots, constants: query.parameters, sqlite }
+      compiled.set(key, entry)
+    }
+    const { slots, constants } = entry
+    const parameters = slots.map((slot, i) => {
+      if (slot < 0) return constants[i]
+      const value = rows[Math.floor(slot / width)]![columns[slot % width]!] ?? null
+      // SQLite stores booleans as 0/1 (see dialect.ts).
+      return typeof value === 'boolean' && sqlite ? Number(value) : value
+    })
+    return (await db.executeQuery<Out>(CompiledQuery.raw(entry.sql, parameters))).rows
+  }
+}

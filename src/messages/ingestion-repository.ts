@@ -1,7 +1,6 @@
-import type { Insertable, Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { DB } from '../db/schema.js'
 import { MESSAGE_COLUMNS } from './repository.js'
-import type { MessagesTable } from './table.js'
 
 // The statements that store many incoming events at once (see ingestion.ts).
 
@@ -32,27 +31,6 @@ function findChunk(db: Db, instanceId: number, whatsappIds: string[]) {
     .where('instance_id', '=', instanceId)
     .where('whatsapp_message_id', 'in', whatsappIds)
     .execute()
-}
-
-/**
- * Inserts messages of one instance, each with a WhatsApp id of its own, in this order and in as
- * few statements as the parameter limits allow; answers their ids by WhatsApp id.
- */
-export async function insertMessages(
-  db: Db,
-  rows: (Insertable<MessagesTable> & { whatsapp_message_id: string })[],
-): Promise<Map<string, number>> {
-  const ids = new Map<string, number>()
-  // About forty columns a row.
-  for (const chunk of chunks(rows, 200)) {
-    const inserted = await db
-      .insertInto('messages')
-      .values(chunk)
-      .returning(['id', 'whatsapp_message_id'])
-      .execute()
-    for (const row of inserted) ids.set(row.whatsapp_message_id!, row.id)
-  }
-  return ids
 }
 
 /** The phone numbers behind LIDs (`…@lid`, without device) that the instance has learnt. */

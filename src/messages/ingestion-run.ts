@@ -242,7 +242,7 @@ export function createMessageRuns(deps: {
         }
         return { index, plan, row }
       })
-      const ids = await ingestRepo.insertMessages(
+      const ids = await repo.insertMessages(
         trx,
         stored.map((s) => s.row),
       )

@@ -1,5 +1,6 @@
 import { type Insertable, type Kysely, sql, type Updateable } from 'kysely'
 import { messageSearch } from '../db/dialect.js'
+import { preparedRows } from '../db/prepared.js'
 import type { DB } from '../db/schema.js'
 import type { EntityRef } from '../lib/ids.js'
 import type { MessageStatus, MessagesTable } from './table.js'
@@ -52,11 +53,6 @@ export const MESSAGE_COLUMNS = [
 ] as const
 
 export type MessageRow = Awaited<ReturnType<typeof findMessageById>> & {}
-
-export async function insertMessage(db: Db, row: Insertable<MessagesTable>): Promise<number> {
-  const { id } = await db.insertInto('messages').values(row).returning('id').executeTakeFirstOrThrow()
-  return id
-}
 
 export async function findMessageById(db: Db, id: number) {
   return db.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id).executeTakeFirst()
@@ -195,8 +191,9 @@ export async function instanceStats(db: Db, tenantId: number, instanceId: number
 }
 
 /**
- * Takes one message of the day's quota if any is left; answers whether it did. The condition
- * in the update makes concurrent sends unable to overshoot the limit.
+ * Takes `count` messages of the day's quota if that many are left; answers the day's use after
+ * it, or null when fewer are left. The condition in the update makes concurrent sends unable to
+ * overshoot the limit.
  */
 export async function takeQuota(
   db: Db,
@@ -204,20 +201,112 @@ export async function takeQuota(
   day: string,
   limit: number,
   at: string,
-): Promise<boolean> {
+  count = 1,
+): Promise<number | null> {
   await db
     .insertInto('message_usage')
     .values({ instance_id: instanceId, day, queued: 0, updated_at: at })
     .onConflict((oc) => oc.columns(['instance_id', 'day']).doNothing())
     .execute()
-  const result = await db
+  const row = await db
     .updateTable('message_usage')
-    .set({ queued: sql<number>`queued + 1`, updated_at: at })
+    .set({ queued: sql<number>`queued + ${count}`, updated_at: at })
     .where('instance_id', '=', instanceId)
     .where('day', '=', day)
-    .where('queued', '<', limit)
+    .where('queued', '<=', limit - count)
+    .returning('queued')
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
+  return row ? Number(row.queued) : null
+}
+
+/** The columns a stored message is written with (the rest keep their defaults). */
+const INSERT_COLUMNS = [
+  'uuid',
+  'tenant_id',
+  'instance_id',
+  'conversation_id',
+  'whatsapp_message_id',
+  'direction',
+  'chat_jid',
+  'sender_jid',
+  'sender_number',
+  'sender_name',
+  'recipient_number',
+  'type',
+  'body',
+  'caption',
+  'media_id',
+  'media_url',
+  'media_mime',
+  'media_file_name',
+  'media_size',
+  'media_path',
+  'quoted_message_id',
+  'mentions',
+  'status',
+  'error_code',
+  'error_message',
+  'attempts',
+  'next_attempt_at',
+  'expires_at',
+  'scheduled_at',
+  'sent_at',
+  'delivered_at',
+  'read_at',
+  'played_at',
+  'failed_at',
+  'edited_at',
+  'deleted_at',
+  'is_placeholder',
+  'source',
+  'created_by',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof MessagesTable)[]
+
+/** Rows a statement: about forty columns a row, well under both databases' parameter limits. */
+const INSERT_CHUNK = 50
+
+const insertReturningIds = preparedRows(INSERT_COLUMNS, (db, rows) =>
+  db
+    .insertInto('messages')
+    .values(rows as never)
+    .returning(['id', 'whatsapp_message_id']),
+)
+
+const insertReturningRows = preparedRows(INSERT_COLUMNS, (db, rows) =>
+  db
+    .insertInto('messages')
+    .values(rows as never)
+    .returning(MESSAGE_COLUMNS),
+)
+
+type NewMessage = Insertable<MessagesTable> & { whatsapp_message_id: string }
+
+/** In statements of INSERT_CHUNK rows; a column a row leaves out is null, or its default. */
+async function insertChunks<Out>(
+  statement: (db: Db, rows: Record<string, unknown>[]) => Promise<Out[]>,
+  db: Db,
+  rows: NewMessage[],
+): Promise<Out[]> {
+  const out: Out[] = []
+  const complete = rows.map((row) => ({ attempts: 0, is_placeholder: false, source: 'api', ...row }))
+  for (let i = 0; i < complete.length; i += INSERT_CHUNK) {
+    out.push(...(await statement(db, complete.slice(i, i + INSERT_CHUNK))))
+  }
+  return out
+}
+
+/** Inserts messages, each with a WhatsApp id of its own; answers their ids by WhatsApp id. */
+export async function insertMessages(db: Db, rows: NewMessage[]): Promise<Map<string, number>> {
+  const inserted = await insertChunks(insertReturningIds, db, rows)
+  return new Map(inserted.map((row) => [row.whatsapp_message_id!, row.id]))
+}
+
+/** Like insertMessages, answering the stored rows. */
+export async function insertMessagesReturning(db: Db, rows: NewMessage[]): Promise<Map<string, MessageRow>> {
+  const inserted = (await insertChunks(insertReturningRows, db, rows)) as MessageRow[]
+  return new Map(inserted.map((row) => [row.whatsapp_message_id!, row]))
 }
 
 /** Queued messages of the instance ahead of (older than) `beforeId`, for the expected wait. */

@@ -54,7 +54,10 @@ export const Message = Type.Object({
 export const Queued = Type.Composite([
   Message,
   Type.Object({
-    delay_seconds: Type.Integer({ description: 'Expected wait before the message goes out' }),
+    delay_seconds: Type.Integer({
+      description:
+        "Expected wait before the message goes out: the messages queued ahead of it times the instance's mean pause, plus what is left of the current pause (for `schedule_at`, the time until then). An estimate: the queue is counted at most once a second per instance.",
+    }),
     remaining_quota: Type.Integer({ description: 'Messages the instance may still send today' }),
   }),
 ])

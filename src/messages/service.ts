@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { ContactService } from '../contacts/service.js'
 import type { ConversationService } from '../conversations/service.js'
@@ -10,8 +9,9 @@ import { type AuthContext, actorName } from '../http/auth-context.js'
 import { AppError, notFound, validationError } from '../http/errors.js'
 import { engineFailure, type InstanceService } from '../instances/service.js'
 import type { Clock } from '../lib/clock.js'
-import { newUuid, parseEntityRef } from '../lib/ids.js'
+import { newUuid, parseEntityRef, randomHex } from '../lib/ids.js'
 import type { Attachment, MediaService } from '../media/service.js'
+import { createQueueWriter } from './queue-writer.js'
 import type { MessageRow } from './repository.js'
 import * as repo from './repository.js'
 import type { Sender } from './sender.js'
@@ -29,7 +29,7 @@ export function periodStarts(now: Date): repo.StatsPeriods {
 
 /** A WhatsApp message id in the style WhatsApp Web uses, chosen before the first send attempt. */
 export function newWhatsappId(): string {
-  return `3EB0${randomBytes(8).toString('hex').toUpperCase()}`
+  return `3EB0${randomHex(8).toUpperCase()}`
 }
 
 export interface SendTextInput {
@@ -59,10 +59,10 @@ interface Content {
   media: Attachment | null
 }
 
-/** A check that may veto a send into a conversation (the automation handover vetoes manual ones). */
+/** A check that may veto a send into a chat (the automation handover vetoes manual ones). */
 export type SendGuard = (
   auth: AuthContext,
-  conversation: { id: number; uuid: string } | null,
+  chat: { instanceId: number; chatJid: string },
   /** Where the message comes from: api, scheduled, automation, chat… */
   source: string,
 ) => Promise<void>
@@ -81,6 +81,13 @@ export function createMessageService(deps: {
   guards: SendGuard[]
 }) {
   const { db, clock, instances, sender } = deps
+  const writer = createQueueWriter({
+    db,
+    clock,
+    contacts: deps.contacts,
+    conversations: deps.conversations,
+    onQueued: (instanceId) => sender.wake(instanceId),
+  })
   const nowIso = () => clock.now().toISOString()
 
   /** The quota's day: UTC. */
@@ -141,46 +148,21 @@ export function createMessageService(deps: {
     if (options.futureOnly && (!scheduledAt || scheduledAt.getTime() <= clock.now().getTime())) {
       throw validationError('scheduled_at', 'The scheduled_at field must be a date and time in the future.')
     }
-    const existing = await deps.conversations.findByChat(db, instance.id, chat.jid)
-    for (const guard of deps.guards) await guard(auth, existing ?? null, source)
+    for (const guard of deps.guards) await guard(auth, { instanceId: instance.id, chatJid: chat.jid }, source)
     const quoted = input.reply_to ? await quotedId(instance.id, auth.tenantId, input.reply_to) : null
     // A file is fetched only for a send that may go: after the instance, recipient and guards.
     const prepared = await content(instance.id)
-    const at = nowIso()
     const expiresFrom = scheduledAt ?? clock.now()
-    const id = await db
-      .transaction()
-      .execute(async (trx) => {
-        // Every queued message counts, also one that fails later: attempts are what WhatsApp sees.
-        if (!(await repo.takeQuota(trx, instance.id, today(), instance.daily_limit, at))) {
-          throw new AppError(
-            'QUOTA_EXCEEDED',
-            `The daily limit of ${instance.daily_limit} messages of this instance is reached.`,
-            { daily_limit: instance.daily_limit, remaining_quota: 0 },
-          )
-        }
-        const contactId = chat.phone
-          ? await deps.contacts.seen(trx, {
-              tenantId: auth.tenantId,
-              instanceId: instance.id,
-              phone: chat.phone,
-              jid: chat.jid,
-              at,
-            })
-          : null
-        const conversationId = await deps.conversations.ensure(trx, {
-          tenantId: auth.tenantId,
-          instanceId: instance.id,
-          chatJid: chat.jid,
-          isGroup: chat.phone === null,
-          contactId,
-          at,
-        })
-        const messageId = await repo.insertMessage(trx, {
+    const stored = await writer
+      .queue({
+        instance,
+        chat,
+        preview: prepared.preview,
+        claim: prepared.media?.claim,
+        row: {
           uuid: newUuid(),
           tenant_id: auth.tenantId,
           instance_id: instance.id,
-          conversation_id: conversationId,
           whatsapp_message_id: newWhatsappId(),
           direction: 'outgoing',
           chat_jid: chat.jid,
@@ -214,34 +196,20 @@ export function createMessageService(deps: {
           deleted_at: null,
           source,
           created_by: actorName(auth),
-          created_at: at,
-          updated_at: at,
-        })
-        await deps.conversations.recordMessage(trx, conversationId, {
-          id: messageId,
-          preview: prepared.preview,
-          at,
-          incoming: false,
-        })
-        await prepared.media?.claim(trx, messageId)
-        return messageId
+        },
       })
       .catch(async (error: unknown) => {
         // Not queued (quota, a failed insert): a file fetched for it goes too.
         await prepared.media?.discard()
         throw error
       })
-    sender.wake(instance.id)
-    const row = (await repo.findMessageById(db, id))!
-    const ahead = await repo.countQueuedBefore(db, instance.id, id)
     const delay = scheduledAt
       ? Math.max(0, Math.round((scheduledAt.getTime() - clock.now().getTime()) / 1000))
-      : sender.expectedDelay(instance.id, ahead, {
+      : sender.expectedDelay(instance.id, stored.ahead, {
           min: instance.send_delay_min,
           max: instance.send_delay_max,
         })
-    const remaining = Math.max(0, instance.daily_limit - (await repo.usageOn(db, instance.id, today())))
-    return { row, delaySeconds: delay, remainingQuota: remaining }
+    return { row: stored.row, delaySeconds: delay, remainingQuota: stored.remainingQuota }
   }
 
   return {
@@ -255,8 +223,8 @@ export function createMessageService(deps: {
     },
 
     /** One message of the day's quota for a send that goes to WhatsApp at once (direct endpoints). */
-    takeDailyQuota(instance: { id: number; daily_limit: number }): Promise<boolean> {
-      return repo.takeQuota(db, instance.id, today(), instance.daily_limit, nowIso())
+    async takeDailyQuota(instance: { id: number; daily_limit: number }): Promise<boolean> {
+      return (await repo.takeQuota(db, instance.id, today(), instance.daily_limit, nowIso())) !== null
     },
 
     async queueText(

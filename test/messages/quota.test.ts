@@ -57,7 +57,10 @@ describe('daily quota', () => {
         }),
       ),
     )
-    expect(results.filter((r) => r.status === 201)).toHaveLength(5)
+    const queued = results.filter((r) => r.status === 201)
+    expect(queued).toHaveLength(5)
     expect(results.filter((r) => r.status === 429)).toHaveLength(7)
+    // Each queued send is told its own place in the day's quota, however they were grouped.
+    expect(queued.map((r) => r.body.data.remaining_quota).sort()).toEqual([0, 1, 2, 3, 4])
   })
 })
