@@ -39,20 +39,13 @@ export async function insertInstance(db: Db, row: Insertable<InstancesTable>): P
   return id
 }
 
-export function instanceByIdQuery(db: Db, tenantId: number, id: number) {
+/** The tenant's instance with this id or uuid. */
+export function instanceQuery(db: Db, tenantId: number, by: 'id' | 'uuid', value: number | string) {
   return db
     .selectFrom('instances')
     .select(INSTANCE_COLUMNS)
     .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-}
-
-export function instanceByUuidQuery(db: Db, tenantId: number, uuid: string) {
-  return db
-    .selectFrom('instances')
-    .select(INSTANCE_COLUMNS)
-    .where('tenant_id', '=', tenantId)
-    .where('uuid', '=', uuid)
+    .where(by, '=', value as never)
 }
 
 export async function findInstanceById(db: Db, id: number) {

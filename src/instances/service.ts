@@ -87,13 +87,13 @@ export function createInstanceService(deps: {
   const cached = { cacheUntilChangeOf: ['instances'] } as const
   const byId = preparedQuery(
     db,
-    (tenantId: number, id: number) => repo.instanceByIdQuery(db, tenantId, id),
+    (tenantId: number, id: number) => repo.instanceQuery(db, tenantId, 'id', id),
     2,
     cached,
   )
   const byUuid = preparedQuery(
     db,
-    (tenantId: number, uuid: string) => repo.instanceByUuidQuery(db, tenantId, uuid),
+    (tenantId: number, uuid: string) => repo.instanceQuery(db, tenantId, 'uuid', uuid),
     2,
     cached,
   )
