@@ -20,7 +20,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ messages: MessageService
         tags,
         summary: 'Queue a text message',
         description:
-          "Stored as `pending` and sent by the instance in turn, spaced by its randomized pause. Answers at once with the expected wait (`delay_seconds`) and the day's remaining quota.",
+          "Stored as `pending` and sent by the instance in turn, spaced by its randomized pause. Answers as soon as the message is committed, with the expected wait (`delay_seconds`) and the day's remaining quota. Sends that arrive together are stored in one transaction; when fewer messages are left in the day's quota than were sent together, the first to arrive get them and the rest are refused with 429 `QUOTA_EXCEEDED`.",
         body: S.SendBody,
         response: {
           201: Success(S.Queued),
