@@ -42,7 +42,15 @@ const MAX_BATCH = 500
 /** How old a count of an instance's queue may be before it is counted again. */
 const QUEUE_COUNT_MS = 1000
 
-export type QueueWriter = ReturnType<typeof createQueueWriter>
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>()
+  for (const item of items) {
+    const group = groups.get(key(item))
+    if (group) group.push(item)
+    else groups.set(key(item), [item])
+  }
+  return groups
+}
 
 /**
  * Stores queued sends in group commits: the sends that arrive while one transaction is written
@@ -93,10 +101,7 @@ export function createQueueWriter(deps: {
     const at = clock.now().toISOString()
     const day = at.slice(0, 10)
     const outcomes = new Map<QueuedSend, Outcome>()
-    const byInstance = new Map<number, QueuedSend[]>()
-    for (const send of sends) {
-      byInstance.set(send.instance.id, [...(byInstance.get(send.instance.id) ?? []), send])
-    }
+    const byInstance = groupBy(sends, (send) => send.instance.id)
     const granted: { send: QueuedSend; usage: number; conversationId: number }[] = []
     for (const [instanceId, ofInstance] of byInstance) {
       const usage = await takeQuota(trx, ofInstance, day, at)
@@ -209,16 +214,14 @@ export function createQueueWriter(deps: {
       return
     }
     const aheadBase = new Map<number, number>()
-    const byInstance = new Map<number, Waiting[]>()
-    for (const waiting of batch) {
+    const stored = batch.flatMap((waiting) => {
       const outcome = outcomes.get(waiting.send)!
-      if ('error' in outcome) continue
-      const id = waiting.send.instance.id
-      byInstance.set(id, [...(byInstance.get(id) ?? []), waiting])
-    }
-    for (const [instanceId, sends] of byInstance) {
+      return 'row' in outcome ? [{ instanceId: waiting.send.instance.id, id: outcome.row.id }] : []
+    })
+    for (const [instanceId, sends] of groupBy(stored, (send) => send.instanceId)) {
       deps.onQueued(instanceId)
-      const firstId = Math.min(...sends.map((w) => (outcomes.get(w.send) as { row: MessageRow }).row.id))
+      const firstId = Math.min(...sends.map((send) => send.id))
+      // Only an estimate: a failed count must not fail sends already stored.
       aheadBase.set(instanceId, await queuedAhead(instanceId, firstId, sends.length).catch(() => 0))
     }
     for (const waiting of batch) {
