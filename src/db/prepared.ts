@@ -61,7 +61,7 @@ export function preparedRows<Out>(
   columns: readonly string[],
   build: (db: Kysely<DB>, rows: Record<string, string>[]) => Compilable<Out>,
 ) {
-  type Entry = { sql: string; slots: number[]; constants: readonly unknown[]; sqlite: boolean }
+  type Entry = { sql: string; slots: number[]; constants: readonly unknown[] }
   const compiled = new Map<string, Entry>()
   const width = columns.length
   return async (db: Kysely<DB>, rows: Record<string, unknown>[]): Promise<Out[]> => {
@@ -76,7 +76,7 @@ export function preparedRows<Out>(
       const slots = query.parameters.map((value) =>
         typeof value === 'string' && value.startsWith('\u0000row') ? Number(value.slice(4, -1)) : -1,
       )
-      entry = { sql: query.sql, slots, constants: query.parameters, sqlite }
+      entry = { sql: query.sql, slots, constants: query.parameters }
       compiled.set(key, entry)
     }
     const { slots, constants } = entry
