@@ -3,7 +3,7 @@
 import { benchAuth } from './auth.js'
 import { benchInbox } from './inbox.js'
 import { benchInstances } from './instances.js'
-import { benchIngestionSuite, benchMessages } from './messages.js'
+import { benchIngestionSuite, benchMessages, benchSendSuite } from './messages.js'
 import { benchWebhooks } from './webhooks.js'
 
 const suites: Record<string, () => Promise<void>> = {
@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<void>> = {
   ingestion: benchIngestionSuite,
   instances: benchInstances,
   messages: benchMessages,
+  send: benchSendSuite,
   webhooks: benchWebhooks,
 }
 
