@@ -1,5 +1,6 @@
 import { type Insertable, type Kysely, sql, type Updateable } from 'kysely'
 import { valuesList } from '../db/dialect.js'
+import { preparedRows } from '../db/prepared.js'
 import type { DB } from '../db/schema.js'
 import type { EntityRef } from '../lib/ids.js'
 import { searchCondition } from './search.js'
@@ -74,32 +75,33 @@ const CHUNK = 500
 export async function upsertManyFromWhatsApp(db: Db, rows: SeenContact[]) {
   const result = []
   for (let i = 0; i < rows.length; i += CHUNK) {
-    const values = rows
-      .slice(i, i + CHUNK)
-      .map(({ at, ...row }) => ({ ...row, created_at: at, updated_at: at }))
+    result.push(...(await upsertSeen(db, rows.slice(i, i + CHUNK))))
+  }
+  return result
+}
+
+const upsertSeen = preparedRows(
+  ['uuid', 'tenant_id', 'instance_id', 'phone_number', 'jid', 'lid', 'push_name', 'search_text', 'at'],
+  (db, rows) => {
     // An empty push name tells nothing, like a missing one.
     const told = (column: 'push_name' | 'jid' | 'lid') =>
       sql<
         string | null
       >`coalesce(nullif(${sql.ref(`excluded.${column}`)}, ''), ${sql.ref(`contacts.${column}`)})`
-    result.push(
-      ...(await db
-        .insertInto('contacts')
-        .values(values)
-        .onConflict((oc) =>
-          oc.columns(['instance_id', 'phone_number']).doUpdateSet((eb) => ({
-            updated_at: eb.ref('excluded.updated_at'),
-            push_name: told('push_name'),
-            jid: told('jid'),
-            lid: told('lid'),
-          })),
-        )
-        .returning(SEARCH_COLUMNS)
-        .execute()),
-    )
-  }
-  return result
-}
+    return db
+      .insertInto('contacts')
+      .values(rows.map(({ at, ...row }) => ({ ...row, created_at: at, updated_at: at })) as never)
+      .onConflict((oc) =>
+        oc.columns(['instance_id', 'phone_number']).doUpdateSet((eb) => ({
+          updated_at: eb.ref('excluded.updated_at'),
+          push_name: told('push_name'),
+          jid: told('jid'),
+          lid: told('lid'),
+        })),
+      )
+      .returning(SEARCH_COLUMNS)
+  },
+)
 
 /** Writes the search text of contacts of the tenant, in one statement. */
 export async function setSearchTexts(db: Db, tenantId: number, texts: [id: number, text: string][]) {

@@ -55,16 +55,17 @@ const MAX_CACHED_ARGUMENTS = 10_000
  * A multi-row statement of one shape (an insert of many rows), compiled once per row count: the
  * tree of values Kysely builds for a batch costs more than storing it. `build` receives the
  * executor and rows of placeholder values; the rows given later may hold strings, numbers,
- * booleans and null, and a column a row lacks is null.
+ * booleans and null, and a column a row lacks takes its value in `defaults`, or null.
  */
 export function preparedRows<Out>(
   columns: readonly string[],
   build: (db: Kysely<DB>, rows: Record<string, string>[]) => Compilable<Out>,
+  defaults: Record<string, unknown> = {},
 ) {
   type Entry = { sql: string; slots: number[]; constants: readonly unknown[] }
   const compiled = new Map<string, Entry>()
   const width = columns.length
-  return async (db: Kysely<DB>, rows: Record<string, unknown>[]): Promise<Out[]> => {
+  return async (db: Kysely<DB>, rows: readonly object[]): Promise<Out[]> => {
     const sqlite = db.getExecutor().adapter instanceof SqliteAdapter
     const key = `${sqlite ? 'sqlite' : 'postgres'}:${rows.length}`
     let entry = compiled.get(key)
@@ -82,10 +83,25 @@ export function preparedRows<Out>(
     const { slots, constants } = entry
     const parameters = slots.map((slot, i) => {
       if (slot < 0) return constants[i]
-      const value = rows[Math.floor(slot / width)]![columns[slot % width]!] ?? null
+      const column = columns[slot % width]!
+      const row = rows[Math.floor(slot / width)] as Record<string, unknown>
+      const value = row[column] ?? defaults[column] ?? null
       // SQLite stores booleans as 0/1 (see dialect.ts).
       return typeof value === 'boolean' && sqlite ? Number(value) : value
     })
     return (await db.executeQuery<Out>(CompiledQuery.raw(entry.sql, parameters))).rows
   }
+}
+
+/**
+ * A statement with named parameters, compiled once per database (see preparedRows), for a
+ * statement run in the caller's transaction. `build` receives placeholders in place of the
+ * parameters: pass what is computed from them (a sum, a limit) as a parameter of its own.
+ */
+export function preparedStatement<Out>(
+  names: readonly string[],
+  build: (db: Kysely<DB>, params: Record<string, string>) => Compilable<Out>,
+) {
+  const statement = preparedRows(names, (db, [params]) => build(db, params!))
+  return (db: Kysely<DB>, params: object): Promise<Out[]> => statement(db, [params])
 }

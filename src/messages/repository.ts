@@ -1,6 +1,6 @@
 import { type Insertable, type Kysely, sql, type Updateable } from 'kysely'
 import { messageSearch } from '../db/dialect.js'
-import { preparedRows } from '../db/prepared.js'
+import { preparedRows, preparedStatement } from '../db/prepared.js'
 import type { DB } from '../db/schema.js'
 import type { EntityRef } from '../lib/ids.js'
 import type { MessageStatus, MessagesTable } from './table.js'
@@ -190,6 +190,23 @@ export async function instanceStats(db: Db, tenantId: number, instanceId: number
   }
 }
 
+const createUsage = preparedStatement(['instance_id', 'day', 'at'], (db, p) =>
+  db
+    .insertInto('message_usage')
+    .values({ instance_id: p['instance_id'] as never, day: p['day']!, queued: 0, updated_at: p['at']! })
+    .onConflict((oc) => oc.columns(['instance_id', 'day']).doNothing()),
+)
+
+const addUsage = preparedStatement(['instance_id', 'day', 'at', 'count', 'at_most'], (db, p) =>
+  db
+    .updateTable('message_usage')
+    .set({ queued: sql<number>`queued + ${p['count']}`, updated_at: p['at']! })
+    .where('instance_id', '=', p['instance_id'] as never)
+    .where('day', '=', p['day']!)
+    .where('queued', '<=', p['at_most'] as never)
+    .returning('queued'),
+)
+
 /**
  * Takes `count` messages of the day's quota if that many are left; answers the day's use after
  * it, or null when fewer are left. The condition in the update makes concurrent sends unable to
@@ -203,19 +220,8 @@ export async function takeQuota(
   at: string,
   count = 1,
 ): Promise<number | null> {
-  await db
-    .insertInto('message_usage')
-    .values({ instance_id: instanceId, day, queued: 0, updated_at: at })
-    .onConflict((oc) => oc.columns(['instance_id', 'day']).doNothing())
-    .execute()
-  const row = await db
-    .updateTable('message_usage')
-    .set({ queued: sql<number>`queued + ${count}`, updated_at: at })
-    .where('instance_id', '=', instanceId)
-    .where('day', '=', day)
-    .where('queued', '<=', limit - count)
-    .returning('queued')
-    .executeTakeFirst()
+  await createUsage(db, { instance_id: instanceId, day, at })
+  const [row] = await addUsage(db, { instance_id: instanceId, day, at, count, at_most: limit - count })
   return row ? Number(row.queued) : null
 }
 
@@ -267,32 +273,40 @@ const INSERT_COLUMNS = [
 /** Rows a statement: about forty columns a row, well under both databases' parameter limits. */
 const INSERT_CHUNK = 50
 
-const insertReturningIds = preparedRows(INSERT_COLUMNS, (db, rows) =>
-  db
-    .insertInto('messages')
-    .values(rows as never)
-    .returning(['id', 'whatsapp_message_id']),
+/** What an insert stores for the columns a row leaves out that are not null. */
+const INSERT_DEFAULTS = { attempts: 0, is_placeholder: false, source: 'api' }
+
+const insertReturningIds = preparedRows(
+  INSERT_COLUMNS,
+  (db, rows) =>
+    db
+      .insertInto('messages')
+      .values(rows as never)
+      .returning(['id', 'whatsapp_message_id']),
+  INSERT_DEFAULTS,
 )
 
-const insertReturningRows = preparedRows(INSERT_COLUMNS, (db, rows) =>
-  db
-    .insertInto('messages')
-    .values(rows as never)
-    .returning(MESSAGE_COLUMNS),
+const insertReturningRows = preparedRows(
+  INSERT_COLUMNS,
+  (db, rows) =>
+    db
+      .insertInto('messages')
+      .values(rows as never)
+      .returning(MESSAGE_COLUMNS),
+  INSERT_DEFAULTS,
 )
 
 type NewMessage = Insertable<MessagesTable> & { whatsapp_message_id: string }
 
 /** In statements of INSERT_CHUNK rows; a column a row leaves out is null, or its default. */
 async function insertChunks<Out>(
-  statement: (db: Db, rows: Record<string, unknown>[]) => Promise<Out[]>,
+  statement: (db: Db, rows: readonly object[]) => Promise<Out[]>,
   db: Db,
   rows: NewMessage[],
 ): Promise<Out[]> {
   const out: Out[] = []
-  const complete = rows.map((row) => ({ attempts: 0, is_placeholder: false, source: 'api', ...row }))
-  for (let i = 0; i < complete.length; i += INSERT_CHUNK) {
-    out.push(...(await statement(db, complete.slice(i, i + INSERT_CHUNK))))
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    out.push(...(await statement(db, rows.slice(i, i + INSERT_CHUNK))))
   }
   return out
 }
