@@ -35,6 +35,7 @@ function run(db) {
     { stdio: 'inherit', env: { ...process.env, TEST_DB: db } },
   )
   let counts = { passed: 0, failed: 0, skipped: 0 }
+  let failures = []
   if (fs.existsSync(report)) {
     const json = JSON.parse(fs.readFileSync(report, 'utf8'))
     counts = {
@@ -42,12 +43,23 @@ function run(db) {
       failed: json.numFailedTests ?? 0,
       skipped: (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0),
     }
+    failures = failedTests(json)
   }
   fs.rmSync(reportDir, { recursive: true, force: true })
   // A file that fails to load fails no single test; count it so the run cannot look green.
   if (result.status !== 0 && counts.failed === 0) counts.failed = 1
   console.log(`${db}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`)
-  return { ...counts, ok: result.status === 0 }
+  return { ...counts, failures: failures.map((name) => `${db}: ${name}`), ok: result.status === 0 }
+}
+
+// The failed tests by file and name, so that the last lines of a long log still say which failed.
+function failedTests(json) {
+  const root = process.cwd() + path.sep
+  return (json.testResults ?? []).flatMap((file) =>
+    (file.assertionResults ?? [])
+      .filter((test) => test.status === 'failed')
+      .map((test) => `${file.name.replace(root, '')} > ${test.fullName}`),
+  )
 }
 
 const results = [run('sqlite')]
@@ -69,5 +81,6 @@ const total = results.reduce(
   }),
   { passed: 0, failed: 0, skipped: 0 },
 )
+for (const failure of results.flatMap((r) => r.failures)) console.log(`FAILED ${failure}`)
 console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`)
 process.exit(results.every((r) => r.ok) && total.failed === 0 ? 0 : 1)
