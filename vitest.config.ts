@@ -1,3 +1,4 @@
+import os from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -7,5 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One file per core, not vitest's cores - 1: much of a file's time is spent waiting on
+    // child processes, sockets and timers, and on two cores that default runs files one by one.
+    maxWorkers: os.availableParallelism(),
   },
 })
