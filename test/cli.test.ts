@@ -7,7 +7,9 @@ import { freePort, ServerProcess, serverEnv } from './helpers/server-process.js'
 const run = promisify(execFile)
 const BIN = 'bin/zapini.js'
 
-describe('zapini command line', () => {
+// Every command starts a fresh Node process that compiles the TypeScript sources first (3-4 s
+// each here, more on a loaded machine), and the first test starts four of them.
+describe('zapini command line', { timeout: 120_000 }, () => {
   let testDb: TestDatabase
   let env: NodeJS.ProcessEnv
   let server: ServerProcess | null = null

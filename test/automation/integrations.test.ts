@@ -15,7 +15,7 @@ describe('automation integrations', () => {
     owner = await app.register()
     bot = await loopbackServer((body) => {
       const context = JSON.parse(body)
-      if (context.message.text === 'slow') return { status: 200, body: { reply: 'too late' }, delayMs: 3000 }
+      if (context.message.text === 'slow') return { status: 200, body: { reply: 'too late' }, delayMs: 8000 }
       if (context.message.text === 'broken') return { status: 500, body: { error: 'down' } }
       if (context.message.text === 'human')
         return {
@@ -66,7 +66,7 @@ describe('automation integrations', () => {
       body: {
         instance_id: instance.uuid,
         type: 'http_bot',
-        config: { url: bot.url, secret: 'bot-secret-abc', timeout_ms: 1000 },
+        config: { url: bot.url, secret: 'bot-secret-abc', timeout_ms: 5000 },
       },
     })
     expect(created.status).toBe(201)
@@ -105,7 +105,7 @@ describe('automation integrations', () => {
       expect(logs).toHaveLength(2)
       expect(logs.map((l) => l.detail).join(' ')).toMatch(/timed out/)
       expect(logs.map((l) => l.detail).join(' ')).toMatch(/HTTP 500/)
-    }, 8000)
+    }, 15_000)
     const stored2 = await app.database.db
       .selectFrom('messages')
       .select('body')

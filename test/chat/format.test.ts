@@ -92,7 +92,8 @@ describe('formatted_body', () => {
     for (const text of ['*a '.repeat(1365), '*_~'.repeat(1365), '_'.repeat(4096), '```'.repeat(1365)]) {
       const started = performance.now()
       const html = format(text)!
-      expect(performance.now() - started).toBeLessThan(500)
+      // Linear work takes milliseconds; runaway backtracking on these takes far more than this.
+      expect(performance.now() - started).toBeLessThan(2000)
       expect(onlyOwnTags(html)).toBe(true)
     }
   })

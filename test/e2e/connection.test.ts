@@ -129,7 +129,8 @@ describe('a baileys instance when its connection ends', () => {
     expect(status).toMatchObject({ phone_number: phone.phoneNumber, last_error: null })
     expect(loginsOf(instance.deviceJid)).toBe(logins + 1)
     expect((await eventsSince(from)).map((e) => e.type)).not.toContain('instance.qr')
-  })
+    // Three back-off pauses (1, 2 and 4 s, with jitter) and the reconnection take a while.
+  }, 60_000)
 
   it('is logged out with its session wiped when the phone unlinks it, and does not reconnect', async () => {
     const from = await countEvents()

@@ -184,12 +184,15 @@ describe('the supervisor', () => {
     const ids: number[] = []
     for (let i = 0; i < 4; i++) ids.push(await createInstance(db(), tenantId))
     await db().updateTable('instances').set({ desired_connected: true }).execute()
-    const a = start(supervisorOn(db(), 'node-a', engines.factory))
+    // Leases of a few seconds: a round that a loaded machine holds up for a second must not
+    // cost a node its leases while its engines are still connected.
+    const leases = { leaseSeconds: 3 }
+    const a = start(supervisorOn(db(), 'node-a', engines.factory, leases))
     await a.start()
     await eventually(() => expect(ids.filter((id) => a.local(id))).toHaveLength(4))
 
     // Node b is driven by hand, so that it can "crash": stop renewing without letting go.
-    const b = supervisorOn(db(), 'node-b', engines.factory)
+    const b = supervisorOn(db(), 'node-b', engines.factory, leases)
     let ticks: NodeJS.Timeout | null = setInterval(() => void b.runTick(), 100)
     const overlaps: number[] = []
     const sampler = setInterval(() => {
@@ -234,7 +237,7 @@ describe('the supervisor', () => {
       const rows = await db().selectFrom('instances').select('owner_id').execute()
       expect(rows.map((r) => r.owner_id)).toEqual(['node-a', 'node-a', 'node-a', 'node-a'])
       expect(ids.filter((id) => a.local(id))).toHaveLength(4)
-    }, 8000)
+    }, 15_000)
     // Were it only paused, its next round finds the leases gone and closes its engines.
     await b.runTick()
     expect(orphaned.map((engine) => engine.getState().status)).toEqual(['disconnected', 'disconnected'])

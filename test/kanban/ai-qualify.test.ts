@@ -50,7 +50,8 @@ describe('AI lead qualification through the tenant’s provider', () => {
       base_url: provider.baseUrl,
       api_key: KEY,
       model: 'qualifier-1',
-      timeout_seconds: 1,
+      // Every answered call of this file must beat it, on a loaded machine too.
+      timeout_seconds: 3,
       ...body,
     })
 
@@ -139,7 +140,7 @@ describe('AI lead qualification through the tenant’s provider', () => {
           expect(res.status).toBe(502)
           expect(res.body.error).toMatchObject({ code: 'AI_PROVIDER_ERROR', details: { reason } })
           expect(res.text).not.toContain(KEY)
-          if (mode === 'timeout') expect(Date.now() - started).toBeLessThan(5000)
+          if (mode === 'timeout') expect(Date.now() - started).toBeLessThan(10_000)
           if (mode === 'http_error') expect(res.body.error.details.provider_status).toBe(503)
         } finally {
           provider.mode = 'ok'

@@ -51,8 +51,9 @@ describe(`two app processes on one ${TEST_DB} database`, () => {
     const payload = incomingPayload({ message: { conversation: 'from process one' } })
     const started = Date.now()
     expect((await postInbound(one, ctx.instance.uuid, 'incoming', payload, ctx.skToken)).status).toBe(200)
-    const seen = await onTwo.next((m) => m.event === 'message.received', 5000)
-    expect(Date.now() - started).toBeLessThan(3000)
+    // Well inside the minute of process two's polls, even on a loaded machine.
+    const seen = await onTwo.next((m) => m.event === 'message.received', 15_000)
+    expect(Date.now() - started).toBeLessThan(15_000)
     expect(seen.data.whatsapp_message_id).toBe(payload.key.id)
     const local = await onOne.next((m) => m.event === 'message.received')
     expect(local.id).toBe(seen.id)

@@ -65,7 +65,9 @@ describe('webhook deliveries across a killed server', () => {
     })
     const pending = await eventually(async () => {
       const log = await server.request('GET', `/instances/${uuid}/webhook/deliveries`, { token })
-      expect(log.body.data[0]).toMatchObject({ status: 'pending', attempts: 1 })
+      // Tried and waiting for a retry; which retry depends on how fast this loop polls.
+      expect(log.body.data[0]).toMatchObject({ status: 'pending' })
+      expect(log.body.data[0].attempts).toBeGreaterThanOrEqual(1)
       expect(log.body.data[0].last_error).toMatch(/ECONNREFUSED/)
       return log.body.data[0]
     }, 10_000)

@@ -37,11 +37,23 @@ describe(`events outbox dispatcher on ${TEST_DB}`, () => {
       pollMs: 20,
       ...(gapGraceMs !== undefined ? { gapGraceMs } : {}),
     })
-    d.subscribe(`test-${Math.random()}`, async (events) => {
+    const consumer = `test-${Math.random()}`
+    d.subscribe(consumer, async (events) => {
       seen.push(...events)
     })
-    return { d, seen }
+    return { d, seen, consumer }
   }
+
+  /** A new consumer starts at the newest event; the events of a test must come after that. */
+  const placed = (consumer: string) =>
+    eventually(async () => {
+      const cursor = await testDb.database.db
+        .selectFrom('event_cursors')
+        .select('last_event_id')
+        .where('consumer', '=', consumer)
+        .executeTakeFirst()
+      expect(cursor).toBeDefined()
+    })
 
   it('resumes a durable consumer where it stopped, and starts a new one at the newest event', async () => {
     await append()
@@ -62,14 +74,7 @@ describe(`events outbox dispatcher on ${TEST_DB}`, () => {
     const first = make()
     first.start()
     // It starts at the newest event: only what comes after is its business.
-    await eventually(async () => {
-      const cursor = await testDb.database.db
-        .selectFrom('event_cursors')
-        .select('last_event_id')
-        .where('consumer', '=', name)
-        .executeTakeFirst()
-      expect(cursor).toBeDefined()
-    })
+    await placed(name)
     await append(undefined, 1)
     await eventually(() => expect(seen).toEqual([1]))
     await first.stop()
@@ -84,9 +89,9 @@ describe(`events outbox dispatcher on ${TEST_DB}`, () => {
   it.runIf(TEST_DB === 'postgres')(
     'waits for an id taken by a transaction that commits after a later one',
     async () => {
-      const { d, seen } = dispatcher(10_000)
+      const { d, seen, consumer } = dispatcher(10_000)
       d.start()
-      await new Promise((resolve) => setTimeout(resolve, 60))
+      await placed(consumer)
       let release!: () => void
       const gate = new Promise<void>((resolve) => {
         release = resolve
@@ -120,9 +125,9 @@ describe(`events outbox dispatcher on ${TEST_DB}`, () => {
   it.runIf(TEST_DB === 'postgres')(
     'passes over the id of a rolled-back transaction after the grace',
     async () => {
-      const { d, seen } = dispatcher(400)
+      const { d, seen, consumer } = dispatcher(400)
       d.start()
-      await new Promise((resolve) => setTimeout(resolve, 60))
+      await placed(consumer)
       await testDb.database.db
         .transaction()
         .execute(async (trx) => {
