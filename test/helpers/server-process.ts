@@ -5,13 +5,27 @@ import { expect } from 'vitest'
 import { httpRequest, type RequestOptions } from './http.js'
 import { eventually } from './wait.js'
 
+/**
+ * Ports for spawned servers are taken below Linux's ephemeral range (32768 and up), which every
+ * `listen(0)` and outgoing connection of the parallel test files draws from: a port answered here
+ * stays free for the seconds a child process takes to start.
+ */
+const SPAWN_PORTS = { from: 20_000, to: 32_000 }
+
 /** A port on loopback that nothing listens on (at the moment it is answered). */
 export async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
+  for (;;) {
+    const port = SPAWN_PORTS.from + Math.floor(Math.random() * (SPAWN_PORTS.to - SPAWN_PORTS.from))
+    const server = net.createServer()
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (free) {
+      await new Promise((resolve) => server.close(resolve))
+      return port
+    }
+  }
 }
 
 /**
