@@ -65,6 +65,8 @@ export function preparedRows<Out>(
   type Entry = { sql: string; slots: number[]; constants: readonly unknown[] }
   const compiled = new Map<string, Entry>()
   const width = columns.length
+  // By position, so that a name such as `constructor` cannot reach Object.prototype.
+  const fallbacks = columns.map((column) => (Object.hasOwn(defaults, column) ? defaults[column] : null))
   return async (db: Kysely<DB>, rows: readonly object[]): Promise<Out[]> => {
     const sqlite = db.getExecutor().adapter instanceof SqliteAdapter
     const key = `${sqlite ? 'sqlite' : 'postgres'}:${rows.length}`
@@ -83,9 +85,8 @@ export function preparedRows<Out>(
     const { slots, constants } = entry
     const parameters = slots.map((slot, i) => {
       if (slot < 0) return constants[i]
-      const column = columns[slot % width]!
       const row = rows[Math.floor(slot / width)] as Record<string, unknown>
-      const value = row[column] ?? defaults[column] ?? null
+      const value = row[columns[slot % width]!] ?? fallbacks[slot % width]
       // SQLite stores booleans as 0/1 (see dialect.ts).
       return typeof value === 'boolean' && sqlite ? Number(value) : value
     })
